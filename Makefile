@@ -1,0 +1,48 @@
+# Set-up and the two main commands. Works on a fresh machine with Python 3,
+# make and apt: creates .venv/, installs the package and what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BACKENDS := tensorflow jax torch
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONUNBUFFERED := 1
+
+.PHONY: demo test lint venv system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU wheel; see pyproject.toml.
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Speech synthesizers for the speaker-verification corpus (installed only
+# when absent; needs root or sudo).
+system-deps:
+	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null; then \
+		SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng flite >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/keras-acorl demo --output-dir outputs/demo
+
+test: $(STAMP)
+	@failed=""; \
+	for backend in $(BACKENDS); do \
+		echo "=== KERAS_BACKEND=$$backend"; \
+		KERAS_BACKEND=$$backend $(PY) -m pytest tests || failed="$$failed $$backend"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED backends:$$failed"; exit 1; fi; \
+	echo "All backends passed: $(BACKENDS)"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check keras_acorl tests guides benchmarks examples
+	$(VENV)/bin/ruff format --check keras_acorl tests guides benchmarks examples
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache

@@ -1,0 +1,28 @@
+"""keras-acorl: multi-model fusion for Keras 3.
+
+Train a model that learns what existing models missed
+(`ComplementaryModel`), fuse models (`FusionEnsemble`), on TensorFlow, JAX
+or PyTorch.
+"""
+
+from keras_acorl import callbacks
+from keras_acorl import layers
+from keras_acorl import losses
+from keras_acorl import schedules
+from keras_acorl.models.complementary_model import ComplementaryModel
+
+try:  # TEMP while being written
+    from keras_acorl.models.fusion_ensemble import FusionEnsemble
+except ImportError:
+    pass
+from keras_acorl.version import __version__
+
+__all__ = [
+    "ComplementaryModel",
+    "FusionEnsemble",
+    "__version__",
+    "callbacks",
+    "layers",
+    "losses",
+    "schedules",
+]

@@ -1,0 +1,7 @@
+"""Callbacks of keras-acorl."""
+
+from keras_acorl.callbacks.gradient_reversal_scheduler import (
+    GradientReversalScheduler,
+)
+
+__all__ = ["GradientReversalScheduler"]

@@ -1,0 +1,98 @@
+"""Argument checks shared by the models of keras-acorl.
+
+Each helper raises a `ValueError` or `TypeError` whose message names the
+argument, what was expected and what was received.
+"""
+
+import math
+
+import keras
+
+
+def check_model_list(models, argument, minimum=1):
+    """`models` must be a non-empty list/tuple of `keras.Model`s."""
+    if isinstance(models, keras.Model):
+        models = [models]
+    if not isinstance(models, (list, tuple)):
+        raise TypeError(
+            f"`{argument}` must be a list of keras.Model instances. "
+            f"Received: {type(models).__name__}"
+        )
+    if len(models) < minimum:
+        raise ValueError(
+            f"`{argument}` must hold at least {minimum} keras.Model(s). "
+            f"Received {len(models)}."
+        )
+    for i, model in enumerate(models):
+        check_model(model, f"{argument}[{i}]")
+    return list(models)
+
+
+def check_model(model, argument):
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"`{argument}` must be a keras.Model. Received: {model!r} of type "
+            f"{type(model).__name__}"
+        )
+    return model
+
+
+def input_signature(model):
+    """Per-input shapes without the batch axis, or None when unknown."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs:
+        return None
+    return [tuple(t.shape[1:]) for t in inputs]
+
+
+def _shapes_compatible(a, b):
+    if len(a) != len(b):
+        return False
+    for sa, sb in zip(a, b):
+        if len(sa) != len(sb):
+            return False
+        for da, db in zip(sa, sb):
+            if da is not None and db is not None and da != db:
+                return False
+    return True
+
+
+def check_same_inputs(models, names, argument):
+    """All models with known inputs must take inputs of the same shape."""
+    reference = None
+    for model, name in zip(models, names):
+        signature = input_signature(model)
+        if signature is None:
+            continue
+        if reference is None:
+            reference = (name, signature)
+        elif not _shapes_compatible(reference[1], signature):
+            raise ValueError(
+                f"`{argument}`: all models must take the same input shape. "
+                f"{reference[0]} takes {_fmt(reference[1])} but {name} takes "
+                f"{_fmt(signature)}."
+            )
+
+
+def _fmt(signature):
+    shapes = [(None, *s) for s in signature]
+    return str(shapes[0]) if len(shapes) == 1 else str(shapes)
+
+
+def check_non_negative(value, argument):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"`{argument}` must be a float >= 0. Received: {value!r}"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"`{argument}` must be >= 0. Received: {value}")
+    return float(value)
+
+
+def check_choice(value, choices, argument):
+    if value not in choices:
+        raise ValueError(
+            f"Unknown `{argument}`: {value!r}. Expected one of "
+            f"{sorted(choices)}."
+        )
+    return value
