@@ -6,6 +6,7 @@ from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.utils import representations
 from keras_acorl.utils import validation
+from keras_acorl.utils.gradients import scale_gradient
 
 # Keys of the structure `call(..., training=True)` returns.
 OUTPUT = "acorl_output"
@@ -23,16 +24,24 @@ class ComplementaryModel(keras.Model):
     a new "alliance" encoder `g` and task head `h` learn the task while, for
     each frozen base model `k`, an adversary `A_k` tries to predict the base
     representation `v_k` from the alliance representation `z = g(x)` seen
-    through a `GradientReversal` layer. One loss is minimised:
+    through a `GradientReversal` layer. One loss is minimised with one
+    optimizer step:
 
-    `L = L_task(h(z), y) + adversarial_weight * sum_k d(A_k(GRL(z)), t_k)`
+    `L = L_task(h(z), y) + sum_k d(A_k(GRL(z)), t_k)`
 
     where `t_k` is `v_k` standardized per feature (batch statistics while
     training, moving statistics otherwise) and `d` is `1 - cosine` or the
-    mean squared error. The adversaries descend `d`; the reversed gradient
-    makes `g` ascend it, so `z` carries what the base models do not. Fusing
-    the alliance with the base models (`keras_acorl.FusionEnsemble`) then
-    gains more than fusing independently trained models.
+    mean squared error. The adversaries descend `d` at full strength; the
+    alliance receives the reversed gradient scaled by
+    `gradient_reversal_scale * adversarial_weight`, so it ascends `d`: `z`
+    comes to carry what the base models do not. This is the min-max
+    `min_{g,h} max_A L_task - lambda * w * sum_k d` of the paper, with the
+    adversaries' step size made independent of `w`: with
+    `adversarial_weight=0` the alliance trains like an independent model
+    while the adversaries still measure how predictable the base
+    representations are from it. Fusing the alliance with the base models
+    (`keras_acorl.FusionEnsemble`) then gains more than fusing independently
+    trained models.
 
     The base models are set to `trainable = False` and always run with
     `training=False`: their weights and BatchNorm statistics never change.
@@ -40,7 +49,8 @@ class ComplementaryModel(keras.Model):
     variables is fixed before the first train step on every backend.
 
     `compile()` takes the task loss and metrics. `fit()` logs them plus
-    `adversarial_loss` (the unweighted sum of the adversarial terms) and,
+    `adversarial_loss` (the sum of the adversarial terms; `loss` is the task
+    loss plus this sum) and,
     per base model `k`, `adversary_fit_k`: how well adversary `k` predicts
     its standardized target (mean cosine similarity for `"cosine"`,
     `1 - MSE` (an R² on unit-variance targets) for `"mse"`). `evaluate()`
@@ -65,8 +75,10 @@ class ComplementaryModel(keras.Model):
             `model -> keras.Model | KerasTensor`. Rank 3-5 outputs
             (batch, ..., channels) are global-average pooled to rank 2.
             Defaults to None.
-        adversarial_weight: float >= 0. Weight `w` of the adversarial terms.
-            `0.0` trains the alliance independently. Defaults to `1.0`.
+        adversarial_weight: float >= 0. Strength `w` of the push away from
+            the base representations (it scales the reversed gradient the
+            alliance receives). `0.0` trains the alliance independently.
+            Defaults to `1.0`.
         adversary: None (one `keras_acorl.layers.Adversary` MLP without
             batch norm per base model), a dict of `Adversary` keyword
             arguments (e.g. `{"hidden_units": (256, 256)}`), or a callable
@@ -207,6 +219,7 @@ class ComplementaryModel(keras.Model):
                     center=False,
                     scale=False,
                     momentum=0.9,
+                    epsilon=1e-6,
                     name=f"target_standardizer_{i}",
                 )
                 layer.build((None, dim))
@@ -262,7 +275,11 @@ class ComplementaryModel(keras.Model):
         z = alliance_output
         if self.alliance_pooling is not None:
             z = self.alliance_pooling(z)
-        reversed_z = self.gradient_reversal(z)
+        # Forward: z. Backward: the alliance receives
+        # -scale * adversarial_weight * (gradient of the adversarial terms).
+        reversed_z = scale_gradient(
+            self.gradient_reversal(z), self.adversarial_weight
+        )
         targets = self.base_representations(inputs)
         if self.standardize_targets:
             targets = [
@@ -283,12 +300,7 @@ class ComplementaryModel(keras.Model):
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        if y is None:
-            raise ValueError(
-                "ComplementaryModel needs labels: the task head is trained "
-                "with the compiled loss. Pass targets, e.g. `fit(x, y)` or a "
-                "dataset of `(x, y)` pairs. Received: y=None"
-            )
+        _require_labels(y)
         if self._compile_loss is None:
             raise ValueError(
                 "ComplementaryModel needs a task loss. Pass `loss` to "
@@ -316,9 +328,10 @@ class ComplementaryModel(keras.Model):
             tracker.update_state(1.0 - term)
         self.adversarial_loss_tracker.update_state(adversarial_loss)
         adversarial_loss = keras.ops.cast(adversarial_loss, task_loss.dtype)
-        return task_loss + self.adversarial_weight * adversarial_loss
+        return task_loss + adversarial_loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        _require_labels(y)
         if _is_training_output(y_pred):
             y_pred = y_pred[OUTPUT]
         return super().compute_metrics(x, y, y_pred, sample_weight)
@@ -363,6 +376,15 @@ class ComplementaryModel(keras.Model):
         for key in ("base_representation", "adversary"):
             config[key] = _deserialize_spec(config.get(key), custom_objects)
         return cls(**config)
+
+
+def _require_labels(y):
+    if y is None:
+        raise ValueError(
+            "ComplementaryModel needs labels: the task head is trained "
+            "with the compiled loss. Pass targets, e.g. `fit(x, y)` or a "
+            "dataset of `(x, y)` pairs. Received: y=None"
+        )
 
 
 def _check_alliance(alliance, head):

@@ -1,0 +1,416 @@
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import keras_acorl
+from keras_acorl.metrics import linear_probe_r2
+from tests.helpers import assert_weights_unchanged
+from tests.helpers import run_model_saving_test
+from tests.helpers import weights_snapshot
+
+NUM_CLASSES = 3
+SHAPE = (8, 8, 1)
+
+
+def cnn(name, width, embedding_dim=12):
+    inputs = keras.Input(shape=SHAPE, name=f"{name}_input")
+    h = keras.layers.Conv2D(width, 3, padding="same", name="conv")(inputs)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    h = keras.layers.ReLU(name="relu")(h)
+    h = keras.layers.GlobalAveragePooling2D(name="gap")(h)
+    e = keras.layers.Dense(embedding_dim, activation="relu", name="embedding")(
+        h
+    )
+    return keras.Model(inputs, keras.layers.Dense(NUM_CLASSES)(e), name=name)
+
+
+def encoder(dim=10):
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Flatten()(inputs)
+    return keras.Model(inputs, keras.layers.Dense(dim, activation="relu")(h))
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(2.0, 3.0, size=(n, *SHAPE)).astype("float32")
+    y = rng.integers(0, NUM_CLASSES, size=(n,))
+    return x, y
+
+
+def make_model(**kwargs):
+    defaults = dict(
+        base_models=[cnn("base_a", 4), cnn("base_b", 6, embedding_dim=7)],
+        alliance=encoder(),
+        head=keras.layers.Dense(NUM_CLASSES, name="head"),
+        base_representation="embedding",
+    )
+    defaults.update(kwargs)
+    return keras_acorl.ComplementaryModel(**defaults)
+
+
+def compile_model(model, **kwargs):
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        **kwargs,
+    )
+    return model
+
+
+def test_fit_logs_task_and_adversarial_metrics():
+    model = compile_model(make_model())
+    x, y = data()
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    for key in (
+        "loss",
+        "accuracy",
+        "adversarial_loss",
+        "adversary_fit_0",
+        "adversary_fit_1",
+    ):
+        assert len(history.history[key]) == 2, key
+    # loss = task loss + adversarial_loss, and the adversarial terms are
+    # 1 - cosine, so each lies in [0, 2].
+    assert 0.0 <= history.history["adversarial_loss"][-1] <= 4.0
+    assert history.history["loss"][-1] > history.history["adversarial_loss"][-1]
+    results = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(results) >= {"loss", "adversarial_loss", "adversary_fit_1"}
+    predictions = model.predict(x, verbose=0)
+    assert predictions.shape == (64, NUM_CLASSES)
+    np.testing.assert_allclose(
+        model.classifier.predict(x, verbose=0), predictions, atol=1e-6
+    )
+    assert model.encoder is model.alliance
+
+
+def test_training_call_returns_what_the_loss_uses():
+    model = make_model()
+    x, _ = data(8)
+    parts = model(x, training=True)
+    assert parts["acorl_output"].shape == (8, NUM_CLASSES)
+    assert [tuple(t.shape) for t in parts["acorl_targets"]] == [(8, 12), (8, 7)]
+    assert [tuple(p.shape) for p in parts["acorl_predictions"]] == [
+        (8, 12),
+        (8, 7),
+    ]
+    # Batch-standardized targets: zero mean, unit variance per feature.
+    target = keras.ops.convert_to_numpy(parts["acorl_targets"][0])
+    active = target.std(axis=0) > 1e-3
+    np.testing.assert_allclose(target.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(target.std(axis=0)[active], 1.0, atol=2e-2)
+
+
+def test_base_weights_and_batchnorm_statistics_never_change():
+    model = compile_model(make_model())
+    before = [weights_snapshot(base) for base in model.base_models]
+    alliance_before = weights_snapshot(model.alliance)
+    adversary_before = weights_snapshot(model.adversaries[0])
+    x, y = data()
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    for snapshot, base in zip(before, model.base_models):
+        assert any("moving_mean" in path for path in snapshot)
+        assert_weights_unchanged(snapshot, base)
+    # Training happened: the alliance and the adversaries moved.
+    after = weights_snapshot(model.alliance)
+    assert any(not np.array_equal(alliance_before[p], after[p]) for p in after)
+    after = weights_snapshot(model.adversaries[0])
+    assert any(not np.array_equal(adversary_before[p], after[p]) for p in after)
+
+
+def test_trainable_and_non_trainable_split():
+    model = make_model()
+    trainable = {id(v) for v in model.trainable_weights}
+    for base in model.base_models:
+        assert base.trainable is False
+        assert not trainable & {id(v) for v in base.weights}
+    expected = (
+        model.alliance.trainable_weights
+        + model.head.trainable_weights
+        + model.adversaries[0].trainable_weights
+        + model.adversaries[1].trainable_weights
+    )
+    assert trainable == {id(v) for v in expected}
+    non_trainable = {id(v) for v in model.non_trainable_weights}
+    assert id(model.gradient_reversal.scale) in non_trainable
+    for layer in model.target_standardizers:
+        assert {id(v) for v in layer.weights} <= non_trainable
+
+
+def _redundant_views(n=1200, seed=0):
+    """Labels visible in two independent noisy views `a` and `b` of x."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, n)
+    means_a, means_b = rng.normal(size=(4, 8)), rng.normal(size=(4, 8))
+    a = means_a[y] + rng.normal(size=(n, 8))
+    b = means_b[y] + rng.normal(size=(n, 8))
+    return np.concatenate([a, b], axis=1).astype("float32"), y
+
+
+def test_adversarial_term_makes_alliance_less_predictive_of_base():
+    x, y = _redundant_views()
+    inputs = keras.Input(shape=(16,))
+    embedding = keras.layers.Dense(16, activation="relu", name="embedding")
+    base = keras.Model(inputs, keras.layers.Dense(4)(embedding(inputs)))
+    kernel, bias = embedding.get_weights()
+    kernel[8:] = 0.0  # The base model reads view `a` only.
+    embedding.set_weights([kernel, bias])
+    extractor = keras.Model(base.input, embedding.output)
+    v = extractor.predict(x, verbose=0)
+
+    r2, fit = {}, {}
+    for weight in (0.0, 3.0):
+        keras.utils.set_random_seed(1)
+        enc_in = keras.Input(shape=(16,))
+        h = keras.layers.Dense(32, activation="relu")(enc_in)
+        alliance = keras.Model(
+            enc_in, keras.layers.Dense(16, activation="relu")(h)
+        )
+        model = keras_acorl.ComplementaryModel(
+            [base],
+            alliance,
+            head=keras.layers.Dense(4),
+            base_representation="embedding",
+            adversarial_weight=weight,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(3e-3),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        history = model.fit(
+            x[:800], y[:800], epochs=20, batch_size=64, verbose=0
+        )
+        assert history.history["accuracy"][-1] > 0.9  # Still learns the task.
+        z = alliance.predict(x, verbose=0)
+        r2[weight] = linear_probe_r2(z[:800], v[:800], z[800:], v[800:])
+        fit[weight] = history.history["adversary_fit_0"][-1]
+    # Held-out linear probe from the alliance to the base representation.
+    # Measured: 0.46 -> 0.35 (TF), 0.43 -> 0.33 (JAX), 0.42 -> 0.28 (torch).
+    assert r2[3.0] < r2[0.0] - 0.05, r2
+    # The adversary itself also finds the base less predictable.
+    assert fit[3.0] < fit[0.0] - 0.1, fit
+
+
+def test_keras_round_trip_gives_identical_predictions(tmp_path):
+    model = compile_model(
+        make_model(
+            base_representation=["embedding", "conv"],
+            adversarial_loss="mse",
+            adversary={"hidden_units": (8, 8)},
+            gradient_reversal_scale=0.5,
+            adversarial_weight=2.0,
+        )
+    )
+    x, y = data()
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    restored = run_model_saving_test(model, x, tmp_path)
+    config = restored.get_config()
+    assert config["base_representation"] == ["embedding", "conv"]
+    assert config["adversarial_loss"] == "mse"
+    assert config["adversarial_weight"] == 2.0
+    assert restored.adversaries[0].hidden_units == (8, 8)
+    for name in ("gradient_reversal", "target_standardizer_1"):
+        for a, b in zip(
+            model.get_layer(name).weights, restored.get_layer(name).weights
+        ):
+            np.testing.assert_array_equal(
+                keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
+            )
+    parts_a = model.forward_with_adversaries(x)
+    parts_b = restored.forward_with_adversaries(x)
+    for a, b in zip(parts_a["acorl_predictions"], parts_b["acorl_predictions"]):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(a),
+            keras.ops.convert_to_numpy(b),
+            atol=1e-5,
+        )
+    # The restored model keeps training.
+    compile_model(restored).fit(x, y, epochs=1, batch_size=32, verbose=0)
+
+
+def test_base_representations_of_any_form():
+    class Subclassed(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.flat = keras.layers.Flatten()
+            self.dense = keras.layers.Dense(5)
+
+        def call(self, inputs):
+            return self.dense(self.flat(inputs))
+
+    subclassed = Subclassed()
+    subclassed(np.zeros((1, *SHAPE), "float32"))
+    model = make_model(
+        base_models=[cnn("a", 4), cnn("b", 4), subclassed],
+        base_representation=[
+            "conv",  # Rank 4: global average pooled.
+            lambda m: m.get_layer("gap").output,
+            None,
+        ],
+    )
+    assert [a.output_dim for a in model.adversaries] == [4, 4, 5]
+    compile_model(model).fit(*data(), epochs=1, batch_size=32, verbose=0)
+
+
+def test_dict_inputs_and_datasets():
+    inputs = {
+        "image": keras.Input(shape=SHAPE, name="image"),
+        "extra": keras.Input(shape=(3,), name="extra"),
+    }
+    joined = keras.layers.Concatenate()(
+        [keras.layers.Flatten()(inputs["image"]), inputs["extra"]]
+    )
+    base = keras.Model(
+        inputs, keras.layers.Dense(NUM_CLASSES, name="embedding")(joined)
+    )
+    alliance = keras.Model(inputs, keras.layers.Dense(6)(joined))
+    model = compile_model(
+        keras_acorl.ComplementaryModel(
+            [base], alliance, head=keras.layers.Dense(NUM_CLASSES)
+        )
+    )
+    x, y = data()
+    features = {"image": x, "extra": np.ones((64, 3), "float32")}
+    model.fit(features, y, epochs=1, batch_size=16, verbose=0)
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            part = slice(16 * i, 16 * (i + 1))
+            return {k: v[part] for k, v in features.items()}, y[part]
+
+    history = model.fit(Batches(), epochs=1, verbose=0)
+    assert "adversary_fit_0" in history.history
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        ds = tf.data.Dataset.from_tensor_slices((features, y)).batch(16)
+        model.fit(ds, epochs=1, verbose=0)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        class Torchset(torch.utils.data.Dataset):
+            def __len__(self):
+                return 64
+
+            def __getitem__(self, i):
+                return {k: v[i] for k, v in features.items()}, y[i]
+
+        loader = torch.utils.data.DataLoader(Torchset(), batch_size=16)
+        model.fit(loader, epochs=1, verbose=0)
+
+
+class _StopAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("Interrupted")
+
+
+def test_backup_and_restore_resumes_to_the_same_weights(tmp_path):
+    x, y = data(96)
+
+    def run(callbacks):
+        keras.utils.set_random_seed(7)
+        model = compile_model(make_model())
+        scheduler = keras_acorl.callbacks.GradientReversalScheduler(
+            keras_acorl.schedules.DANNRamp()
+        )
+        model.fit(
+            x,
+            y,
+            epochs=4,
+            batch_size=32,
+            shuffle=False,
+            verbose=0,
+            callbacks=[scheduler, *callbacks],
+        )
+        return model
+
+    reference = [keras.ops.convert_to_numpy(v) for v in run([]).weights]
+    backup = keras.callbacks.BackupAndRestore(os.path.join(tmp_path, "b"))
+    with pytest.raises(RuntimeError, match="Interrupted"):
+        run([backup, _StopAt(2)])
+    resumed = run([keras.callbacks.BackupAndRestore(backup.backup_dir)])
+    after = [keras.ops.convert_to_numpy(v) for v in resumed.weights]
+    assert len(after) == len(reference)
+    for variable, a, b in zip(resumed.weights, after, reference):
+        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=variable.path)
+
+
+def test_fit_without_labels_is_a_clear_error():
+    model = compile_model(make_model())
+    x, _ = data()
+    with pytest.raises(ValueError, match="needs labels"):
+        model.fit(x, epochs=1, verbose=0)
+
+
+def test_compile_without_task_loss_is_a_clear_error():
+    model = make_model()
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="task loss"):
+        model.fit(*data(), epochs=1, verbose=0)
+
+
+def _other_shape_base():
+    inputs = keras.Input(shape=(4, 4, 1))
+    return keras.Model(inputs, keras.layers.Dense(3)(inputs))
+
+
+def _rank6_base():
+    inputs = keras.Input(shape=SHAPE)
+    deep = keras.layers.Reshape((2, 2, 2, 2, 4), name="deep")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3)(deep))
+
+
+_FACTORIES = (_other_shape_base, _rank6_base)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(base_models=[]), ValueError, "base_models"),
+        (dict(base_models=["model"]), TypeError, r"base_models\[0\]"),
+        (dict(base_models=[keras.layers.Dense(3)]), TypeError, "base_models"),
+        (dict(alliance="encoder"), TypeError, "alliance"),
+        (dict(base_models=[_other_shape_base]), ValueError, "input shape"),
+        (
+            dict(base_representation="missing"),
+            ValueError,
+            r"missing.*Available layers.*embedding",
+        ),
+        (
+            dict(base_representation=["embedding"]),
+            ValueError,
+            "one entry per model",
+        ),
+        (
+            dict(base_models=[_rank6_base], base_representation="deep"),
+            ValueError,
+            "rank 2",
+        ),
+        (dict(adversarial_weight=-1.0), ValueError, "adversarial_weight"),
+        (dict(adversarial_weight="1"), TypeError, "adversarial_weight"),
+        (dict(adversarial_loss="l1"), ValueError, "adversarial_loss"),
+        (dict(adversary=3), TypeError, "adversary"),
+        (dict(head="dense"), TypeError, "head"),
+        (dict(standardize_targets="yes"), TypeError, "standardize_targets"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    kwargs = {
+        k: [m() if m in _FACTORIES else m for m in v]
+        if k == "base_models"
+        else v
+        for k, v in kwargs.items()
+    }
+    with pytest.raises(error, match=match):
+        make_model(**kwargs)
