@@ -10,11 +10,7 @@ from keras_acorl import layers
 from keras_acorl import losses
 from keras_acorl import schedules
 from keras_acorl.models.complementary_model import ComplementaryModel
-
-try:  # TEMP while being written
-    from keras_acorl.models.fusion_ensemble import FusionEnsemble
-except ImportError:
-    pass
+from keras_acorl.models.fusion_ensemble import FusionEnsemble
 from keras_acorl.version import __version__
 
 __all__ = [

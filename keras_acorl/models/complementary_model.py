@@ -1,3 +1,5 @@
+import copy
+
 import keras
 
 from keras_acorl.layers.adversary import Adversary
@@ -6,6 +8,8 @@ from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.utils import representations
 from keras_acorl.utils import validation
+from keras_acorl.utils.export import InferredSignatureExport
+from keras_acorl.utils.freezing import freeze
 from keras_acorl.utils.gradients import scale_gradient
 
 # Keys of the structure `call(..., training=True)` returns.
@@ -17,7 +21,7 @@ _DISTANCES = {"cosine": cosine_distance, "mse": mean_squared_distance}
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
-class ComplementaryModel(keras.Model):
+class ComplementaryModel(InferredSignatureExport, keras.Model):
     """Trains an alliance model to complement frozen base models (ACoRL).
 
     Adversarial Complementary Representation Learning (Kang et al., 2024):
@@ -187,7 +191,7 @@ class ComplementaryModel(keras.Model):
 
         self.base_models = base_models
         for base in base_models:
-            base.trainable = False
+            freeze(base)
         self.alliance = alliance
         self.head = head
 
@@ -255,6 +259,9 @@ class ComplementaryModel(keras.Model):
     @property
     def encoder(self):
         return self.alliance
+
+    def export_inputs(self):
+        return self.alliance.input
 
     def call(self, inputs, training=None):
         if not training:
@@ -344,11 +351,11 @@ class ComplementaryModel(keras.Model):
                 "base_models": [serialize(m) for m in self.base_models],
                 "alliance": serialize(self.alliance),
                 "head": None if self.head is None else serialize(self.head),
-                "base_representation": _serialize_spec(
+                "base_representation": representations.serialize_spec(
                     self.base_representation
                 ),
                 "adversarial_weight": self.adversarial_weight,
-                "adversary": _serialize_spec(self.adversary),
+                "adversary": representations.serialize_spec(self.adversary),
                 "adversarial_loss": self.adversarial_loss,
                 "gradient_reversal_scale": (
                     self.initial_gradient_reversal_scale
@@ -360,7 +367,8 @@ class ComplementaryModel(keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
+        # Rebuilding functional models consumes parts of their configs.
+        config = copy.deepcopy(config)
         deserialize = keras.saving.deserialize_keras_object
         config["base_models"] = [
             deserialize(m, custom_objects=custom_objects)
@@ -374,7 +382,9 @@ class ComplementaryModel(keras.Model):
                 config["head"], custom_objects=custom_objects
             )
         for key in ("base_representation", "adversary"):
-            config[key] = _deserialize_spec(config.get(key), custom_objects)
+            config[key] = representations.deserialize_spec(
+                config.get(key), custom_objects
+            )
         return cls(**config)
 
 
@@ -440,21 +450,3 @@ def _make_adversary(adversary, dim, index):
 
 def _is_training_output(y_pred):
     return isinstance(y_pred, dict) and OUTPUT in y_pred
-
-
-def _serialize_spec(spec):
-    if spec is None or isinstance(spec, (str, dict)):
-        return spec
-    if isinstance(spec, (list, tuple)):
-        return [_serialize_spec(s) for s in spec]
-    return {"callable": keras.saving.serialize_keras_object(spec)}
-
-
-def _deserialize_spec(spec, custom_objects):
-    if isinstance(spec, list):
-        return [_deserialize_spec(s, custom_objects) for s in spec]
-    if isinstance(spec, dict) and set(spec) == {"callable"}:
-        return keras.saving.deserialize_keras_object(
-            spec["callable"], custom_objects=custom_objects
-        )
-    return spec

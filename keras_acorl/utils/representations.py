@@ -150,3 +150,24 @@ def representation_dim(extractor, argument, index):
             f"shape (batch, features) with a known feature size. Got {shape}."
         )
     return int(shape[-1])
+
+
+def serialize_spec(spec):
+    """Config form of a representation (or adversary) spec: None, strings
+    and dicts stay; lists are mapped; callables are serialized."""
+    if spec is None or isinstance(spec, (str, dict)):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return [serialize_spec(s) for s in spec]
+    return {"callable": keras.saving.serialize_keras_object(spec)}
+
+
+def deserialize_spec(spec, custom_objects=None):
+    """Inverse of `serialize_spec`."""
+    if isinstance(spec, list):
+        return [deserialize_spec(s, custom_objects) for s in spec]
+    if isinstance(spec, dict) and set(spec) == {"callable"}:
+        return keras.saving.deserialize_keras_object(
+            spec["callable"], custom_objects=custom_objects
+        )
+    return spec
