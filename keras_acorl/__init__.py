@@ -6,18 +6,22 @@ or PyTorch.
 """
 
 from keras_acorl import callbacks
+from keras_acorl import data
 from keras_acorl import layers
 from keras_acorl import losses
 from keras_acorl import schedules
 from keras_acorl.models.complementary_model import ComplementaryModel
 from keras_acorl.models.fusion_ensemble import FusionEnsemble
+from keras_acorl.models.meal_distiller import MEALDistiller
 from keras_acorl.version import __version__
 
 __all__ = [
     "ComplementaryModel",
     "FusionEnsemble",
+    "MEALDistiller",
     "__version__",
     "callbacks",
+    "data",
     "layers",
     "losses",
     "schedules",

@@ -38,19 +38,35 @@ def pool_to_rank2(tensor, argument, index):
     return tensor if layer is None else layer(tensor)
 
 
-def _layer_output(model, layer_name, argument, index):
+def layer_output(model, spec, argument, index):
+    """The symbolic output of the layer `spec` (a name or an index into
+    `model.layers`) of `model`; a `ValueError` naming `argument` and listing
+    the available layers when there is none."""
     names = [layer.name for layer in model.layers]
-    if layer_name not in names:
+    if isinstance(spec, bool) or not isinstance(spec, (str, int)):
+        raise TypeError(
+            f"`{argument}` entries must be layer names or indices. "
+            f"Received: {spec!r}"
+        )
+    if isinstance(spec, int):
+        if not -len(names) <= spec < len(names):
+            raise ValueError(
+                f"`{argument}` asks for layer index {spec} of model {index} "
+                f"('{model.name}'), which has {len(names)} layers: {names}"
+            )
+        layer = model.layers[spec]
+    elif spec not in names:
         raise ValueError(
-            f"`{argument}` names layer '{layer_name}', which model {index} "
+            f"`{argument}` names layer '{spec}', which model {index} "
             f"('{model.name}') does not have. Available layers: {names}"
         )
-    layer = model.get_layer(layer_name)
+    else:
+        layer = model.get_layer(spec)
     try:
         return layer.output
     except (AttributeError, ValueError) as e:
         raise ValueError(
-            f"`{argument}`: layer '{layer_name}' of model {index} "
+            f"`{argument}`: layer '{layer.name}' of model {index} "
             f"('{model.name}') has no single symbolic output ({e}). Use a "
             "functional or Sequential model, or pass a callable."
         ) from None
@@ -119,7 +135,7 @@ def build_extractor(model, spec, argument, index, reference_inputs=None):
         inputs, outputs = model.input, model.output
     elif isinstance(spec, str):
         inputs = _symbolic_inputs(model, argument, index)
-        outputs = _layer_output(model, spec, argument, index)
+        outputs = layer_output(model, spec, argument, index)
     else:
         result = spec(model)
         if isinstance(result, keras.Model):

@@ -1,0 +1,307 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_acorl
+from keras_acorl.losses import soft_cross_entropy
+from tests.helpers import assert_weights_unchanged
+from tests.helpers import run_model_saving_test
+from tests.helpers import value_and_gradient
+from tests.helpers import weights_snapshot
+
+SHAPE = (8, 8, 1)
+CLASSES = 4
+
+
+def cnn(width, name):
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Conv2D(width, 3, padding="same", name="block1")(inputs)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    h = keras.layers.ReLU(name="relu")(h)
+    h = keras.layers.Conv2D(width, 3, padding="same", name="block2")(h)
+    h = keras.layers.GlobalAveragePooling2D(name="gap")(h)
+    return keras.Model(inputs, keras.layers.Dense(CLASSES)(h), name=name)
+
+
+def mlp(width, name, classes=CLASSES):
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Flatten()(inputs)
+    h = keras.layers.Dense(width, activation="relu", name="hidden")(h)
+    return keras.Model(inputs, keras.layers.Dense(classes)(h), name=name)
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(1.0, 2.0, size=(n, *SHAPE)).astype("float32")
+    return x, rng.integers(0, CLASSES, size=(n,))
+
+
+def teachers():
+    return [cnn(4, "t0"), cnn(6, "t1"), mlp(16, "t2")]
+
+
+def compile_distiller(distiller, **kwargs):
+    distiller.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        discriminator_optimizer=keras.optimizers.Adam(1e-3),
+        **kwargs,
+    )
+    return distiller
+
+
+def test_soft_cross_entropy_equals_the_formula():
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=(5, 7)).astype("float32")
+    t = rng.normal(size=(5, 7)).astype("float32")
+    for temperature in (1.0, 3.0):
+        p = np.exp(t / temperature)
+        p /= p.sum(-1, keepdims=True)
+        log_q = s / temperature - np.log(
+            np.exp(s / temperature).sum(-1, keepdims=True)
+        )
+        expected = -(p * log_q).sum(-1).mean() * temperature**2
+        tensors = [keras.ops.convert_to_tensor(a) for a in (s, t, p)]
+        actual = soft_cross_entropy(*tensors, temperature)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(actual), expected, rtol=1e-5
+        )
+
+
+@pytest.mark.parametrize("mode", ["joint", "grl", "alternating", "none"])
+def test_label_free_fit_trains_student_and_never_teachers(mode):
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(
+            teachers(),
+            cnn(3, "student"),
+            taps=[("block2", ["block2", "block2", "hidden"])],
+            adversarial_mode=mode,
+            align_dim=8,
+            seed=3,
+        )
+    )
+    before = [weights_snapshot(t) for t in distiller.teachers]
+    student_before = weights_snapshot(distiller.student)
+    x, _ = data()
+    history = distiller.fit(x, epochs=2, batch_size=16, verbose=0)
+    for snapshot, teacher in zip(before, distiller.teachers):
+        assert_weights_unchanged(snapshot, teacher)
+    after = weights_snapshot(distiller.student)
+    assert any(not np.array_equal(student_before[k], after[k]) for k in after)
+    assert "similarity_loss" in history.history
+    has_discriminators = mode != "none"
+    assert ("discriminator_accuracy" in history.history) == has_discriminators
+    assert len(distiller.discriminators) == (2 if has_discriminators else 0)
+
+
+def test_random_mode_draws_one_teacher_per_step_and_all_over_time():
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(teachers(), mlp(4, "student"), seed=0)
+    )
+    x, _ = data(96)
+    history = distiller.fit(x, epochs=1, batch_size=2, verbose=0)
+    rates = [history.history[f"teacher_{k}_draw_rate"][0] for k in range(3)]
+    # One teacher per step: the per-step indicators sum to 1.
+    assert sum(rates) == pytest.approx(1.0)
+    # 48 draws: every teacher gets drawn.
+    assert min(rates) > 0.1, rates
+
+
+class _Counter(keras.layers.Layer):
+    calls = {}
+
+    def call(self, inputs):
+        _Counter.calls[self.name] = _Counter.calls.get(self.name, 0) + 1
+        return inputs
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="jax.lax.switch traces every branch in Python, even eagerly; "
+    "only the drawn one executes.",
+)
+def test_random_mode_runs_only_the_drawn_teacher():
+    def counted(name):
+        inputs = keras.Input(shape=SHAPE)
+        h = _Counter(name=f"count_{name}")(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, keras.layers.Dense(CLASSES)(h), name=name)
+
+    _Counter.calls = {}
+    distiller = keras_acorl.MEALDistiller(
+        [counted("a"), counted("b"), counted("c")],
+        mlp(4, "student"),
+        adversarial_mode="none",
+        seed=1,
+    )
+    distiller.compile(optimizer="adam", run_eagerly=True)
+    x, _ = data(40)
+    _Counter.calls = {}
+    distiller.fit(x, epochs=1, batch_size=4, verbose=0)
+    assert sum(_Counter.calls.values()) == 10  # One teacher per step.
+    assert len(_Counter.calls) >= 2
+
+
+def test_grl_mode_flips_the_discriminator_gradient_reaching_the_student():
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), adversarial_mode="joint"
+    )
+    rng = np.random.default_rng(0)
+    student = rng.normal(size=(6, CLASSES)).astype("float32")
+    teacher = keras.ops.convert_to_tensor(
+        rng.normal(size=(6, CLASSES)).astype("float32")
+    )
+
+    def gradient(mode):
+        distiller.adversarial_mode = mode
+
+        def loss(s):
+            with keras.StatelessScope():
+                return distiller._adversarial_loss([s], [teacher])
+
+        return value_and_gradient(loss, student)[1]
+
+    joint, reversed_ = gradient("joint"), gradient("grl")
+    assert np.abs(joint).max() > 1e-4
+    np.testing.assert_allclose(reversed_, -joint, rtol=1e-5, atol=1e-7)
+    # "alternating": only the non-saturating fooling term reaches the student.
+    alternating = gradient("alternating")
+    assert not np.allclose(alternating, joint)
+
+
+def test_precomputed_teacher_outputs_give_the_same_loss():
+    for mode in ("random", "mean"):
+        distiller = compile_distiller(
+            keras_acorl.MEALDistiller(
+                teachers(),
+                cnn(3, "student"),
+                teacher_mode=mode,
+                taps=[("block2", ["block2", "block2", "hidden"])],
+                align_dim=8,
+            )
+        )
+        x, _ = data()
+        cached = keras_acorl.data.precompute_teacher_outputs(distiller, x)
+        assert [a.shape for a in cached["teacher_outputs"]] == [
+            (64, 3, 8),
+            (64, 3, CLASSES),
+        ]
+        live = distiller.evaluate(x, verbose=0, return_dict=True)
+        stored = distiller.evaluate(cached, verbose=0, return_dict=True)
+        for key in ("loss", "similarity_loss", "discriminator_loss"):
+            assert stored[key] == pytest.approx(live[key], rel=1e-4), key
+        distiller.fit(cached, epochs=1, batch_size=16, verbose=0)
+
+
+def test_mean_mode_targets_the_mean_teacher_softmax():
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), teacher_mode="mean"
+    )
+    x, _ = data(8)
+    parts = distiller(x, training=True)
+    stack = keras.ops.convert_to_numpy(parts["meal_teacher"][-1])
+    expected = np.stack(
+        [t.predict(x, verbose=0) for t in distiller.teachers], axis=1
+    )
+    np.testing.assert_allclose(stack, expected, atol=1e-5)
+
+
+def test_labels_are_optional_and_used_with_label_weight():
+    x, y = data()
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), label_weight=0.5
+    )
+    compile_distiller(
+        distiller,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    history = distiller.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert "accuracy" in history.history
+    assert history.history["loss"][0] > history.history["similarity_loss"][0]
+    with pytest.raises(ValueError, match="label_weight"):
+        distiller.fit(x, epochs=1, verbose=0)
+
+
+def test_discriminators_have_their_own_learning_rate():
+    distiller = keras_acorl.MEALDistiller(teachers(), mlp(4, "student"))
+    distiller.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        discriminator_optimizer=keras.optimizers.SGD(0.0),
+    )
+    discriminator = weights_snapshot(distiller.discriminators[0])
+    student = weights_snapshot(distiller.student)
+    distiller.fit(data()[0], epochs=1, batch_size=16, verbose=0)
+    assert_weights_unchanged(discriminator, distiller.discriminators[0])
+    after = weights_snapshot(distiller.student)
+    assert any(not np.array_equal(student[k], after[k]) for k in after)
+    with pytest.raises(ValueError, match="discriminator_optimizer"):
+        optimizer = keras.optimizers.Adam()
+        distiller.compile(
+            optimizer=optimizer, discriminator_optimizer=optimizer
+        )
+
+
+def test_keras_round_trip_and_bare_student(tmp_path):
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(
+            teachers(),
+            cnn(3, "student"),
+            teacher_mode="mean",
+            taps=[("block1", ["block1", "block1", "hidden"])],
+            similarity="kl",
+            temperature=2.0,
+            gamma=[0.1, 1.0],
+            eta=[0.5, 1.0],
+            align_dim=6,
+            discriminator_final_relu=True,
+        )
+    )
+    x, _ = data()
+    distiller.fit(x, epochs=1, batch_size=32, verbose=0)
+    restored = run_model_saving_test(distiller, x, tmp_path)
+    config = restored.get_config()
+    assert config["gamma"] == [0.1, 1.0] and config["similarity"] == "kl"
+    assert restored.discriminators[0].final_relu is True
+    np.testing.assert_allclose(
+        restored.student.predict(x, verbose=0),
+        distiller.student.predict(x, verbose=0),
+        atol=1e-6,
+    )
+    run_model_saving_test(distiller.student, x, tmp_path, name="student.keras")
+    assert not any("discriminator" in v.path for v in distiller.student.weights)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(teachers=[]), ValueError, "teachers"),
+        (dict(teachers=[mlp]), TypeError, r"teachers\[0\]"),
+        (
+            dict(teachers=[lambda: mlp(8, "t", classes=7)]),
+            ValueError,
+            "7 logits",
+        ),
+        (dict(taps=[("nope", "block2")]), ValueError, "nope.*Available"),
+        (dict(gamma=[1.0, 1.0, 1.0]), ValueError, "gamma"),
+        (dict(eta=[1.0]), ValueError, "eta"),
+        (dict(temperature=0.0), ValueError, "temperature"),
+        (dict(temperature=-1.0), ValueError, "temperature"),
+        (dict(teacher_mode="vote"), ValueError, "teacher_mode"),
+        (dict(similarity="cos"), ValueError, "similarity"),
+        (dict(adversarial_mode="gan"), ValueError, "adversarial_mode"),
+        (dict(taps=[("block2", ["block2"])]), ValueError, "one per teacher"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    if "teachers" in kwargs:
+        kwargs["teachers"] = [
+            t() if getattr(t, "__name__", "") == "<lambda>" else t
+            for t in kwargs["teachers"]
+        ]
+    arguments = dict(
+        teachers=[cnn(4, "a"), cnn(4, "b")],
+        student=cnn(3, "s"),
+        taps=[("block2", "block2")],
+    )
+    arguments.update(kwargs)
+    with pytest.raises(error, match=match):
+        keras_acorl.MEALDistiller(**arguments)
