@@ -414,3 +414,24 @@ def test_bad_arguments(kwargs, error, match):
     }
     with pytest.raises(error, match=match):
         make_model(**kwargs)
+
+
+def test_precomputed_base_representations_match_live_base_models():
+    model = compile_model(make_model())
+    x, y = data()
+    cached = keras_acorl.data.precompute_base_representations(model, x)
+    assert [a.shape for a in cached["base_representations"]] == [
+        (64, 12),
+        (64, 7),
+    ]
+    live = model.evaluate(x, y, verbose=0, return_dict=True)
+    stored = model.evaluate(cached, y, verbose=0, return_dict=True)
+    for key in ("loss", "adversarial_loss", "adversary_fit_0", "accuracy"):
+        assert stored[key] == pytest.approx(live[key], rel=1e-4), key
+    np.testing.assert_allclose(
+        model.predict(cached, verbose=0), model.predict(x, verbose=0)
+    )
+    history = model.fit(cached, y, epochs=1, batch_size=16, verbose=0)
+    assert "adversary_fit_1" in history.history
+    with pytest.raises(TypeError, match="ComplementaryModel"):
+        keras_acorl.data.precompute_base_representations(model.classifier, x)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from keras_acorl.models import meal_distiller
+from keras_acorl.utils.cached_inputs import make_cached
 
 
 def precompute_teacher_outputs(distiller, x, batch_size=256, verbose=0):
@@ -56,4 +57,4 @@ def precompute_teacher_outputs(distiller, x, batch_size=256, verbose=0):
             outputs = [outputs]
         per_teacher.append(outputs)
     stacks = [np.stack(taps, axis=1) for taps in zip(*per_teacher)]
-    return {meal_distiller.INPUTS: x, meal_distiller.TEACHER_OUTPUTS: stacks}
+    return make_cached(x, meal_distiller.TEACHER_OUTPUTS, stacks)

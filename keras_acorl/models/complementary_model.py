@@ -8,6 +8,7 @@ from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.utils import representations
 from keras_acorl.utils import validation
+from keras_acorl.utils.cached_inputs import split_cached
 from keras_acorl.utils.export import InferredSignatureExport
 from keras_acorl.utils.freezing import freeze
 from keras_acorl.utils.gradients import scale_gradient
@@ -16,6 +17,8 @@ from keras_acorl.utils.gradients import scale_gradient
 OUTPUT = "acorl_output"
 TARGETS = "acorl_targets"
 PREDICTIONS = "acorl_predictions"
+# Key of precomputed base representations (see `keras_acorl.data`).
+BASE_REPRESENTATIONS = "base_representations"
 
 _DISTANCES = {"cosine": cosine_distance, "mse": mean_squared_distance}
 
@@ -265,15 +268,21 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
 
     def call(self, inputs, training=None):
         if not training:
+            inputs, _ = split_cached(inputs, BASE_REPRESENTATIONS)
             return self._classifier(inputs, training=training)
         return self.forward_with_adversaries(inputs, training=True)
 
     def forward_with_adversaries(self, inputs, training=False):
         """Task output, standardized base targets and adversary predictions.
 
+        `inputs` may carry the base representations computed once (see
+        `keras_acorl.data.precompute_base_representations`); the base
+        models then do not run.
+
         Returns a dict with keys `"acorl_output"`, `"acorl_targets"` (one
         tensor per base model) and `"acorl_predictions"` (likewise).
         """
+        inputs, cached = split_cached(inputs, BASE_REPRESENTATIONS)
         alliance_output = self.alliance(inputs, training=training)
         if self.head is None:
             output = alliance_output
@@ -287,7 +296,10 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
         reversed_z = scale_gradient(
             self.gradient_reversal(z), self.adversarial_weight
         )
-        targets = self.base_representations(inputs)
+        if cached is None:
+            targets = self.base_representations(inputs)
+        else:
+            targets = [keras.ops.stop_gradient(t) for t in cached]
         if self.standardize_targets:
             targets = [
                 layer(t, training=training)

@@ -8,6 +8,7 @@ from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.similarity_losses import SIMILARITIES
 from keras_acorl.utils import representations
 from keras_acorl.utils import validation
+from keras_acorl.utils.cached_inputs import split_cached
 from keras_acorl.utils.export import InferredSignatureExport
 from keras_acorl.utils.freezing import freeze
 
@@ -16,8 +17,7 @@ OUTPUT = "meal_output"
 STUDENT = "meal_student"
 TEACHER = "meal_teacher"
 DRAWN = "meal_drawn_teacher"
-# Keys of precomputed inputs (see `keras_acorl.data`).
-INPUTS = "inputs"
+# Key of precomputed teacher outputs (see `keras_acorl.data`).
 TEACHER_OUTPUTS = "teacher_outputs"
 
 TEACHER_MODES = ("random", "mean")
@@ -499,9 +499,7 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
 def split_inputs(inputs):
     """`(inputs, teacher_outputs or None)` from plain or precomputed
     inputs."""
-    if isinstance(inputs, dict) and set(inputs) == {INPUTS, TEACHER_OUTPUTS}:
-        return inputs[INPUTS], list(inputs[TEACHER_OUTPUTS])
-    return inputs, None
+    return split_cached(inputs, TEACHER_OUTPUTS)
 
 
 def _teacher_branch(extractor):
