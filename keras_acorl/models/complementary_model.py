@@ -1,5 +1,3 @@
-import copy
-
 import keras
 
 from keras_acorl.layers.adversary import Adversary
@@ -12,6 +10,8 @@ from keras_acorl.utils.cached_inputs import split_cached
 from keras_acorl.utils.export import InferredSignatureExport
 from keras_acorl.utils.freezing import freeze
 from keras_acorl.utils.gradients import scale_gradient
+from keras_acorl.utils.serialization import deserialize_sub_models
+from keras_acorl.utils.serialization import serialize_optional
 
 # Keys of the structure `call(..., training=True)` returns.
 OUTPUT = "acorl_output"
@@ -362,7 +362,7 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             {
                 "base_models": [serialize(m) for m in self.base_models],
                 "alliance": serialize(self.alliance),
-                "head": None if self.head is None else serialize(self.head),
+                "head": serialize_optional(self.head),
                 "base_representation": representations.serialize_spec(
                     self.base_representation
                 ),
@@ -379,20 +379,12 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        # Rebuilding functional models consumes parts of their configs.
-        config = copy.deepcopy(config)
-        deserialize = keras.saving.deserialize_keras_object
-        config["base_models"] = [
-            deserialize(m, custom_objects=custom_objects)
-            for m in config["base_models"]
-        ]
-        config["alliance"] = deserialize(
-            config["alliance"], custom_objects=custom_objects
+        config = deserialize_sub_models(
+            config,
+            lists=("base_models",),
+            singles=("alliance", "head"),
+            custom_objects=custom_objects,
         )
-        if config.get("head") is not None:
-            config["head"] = deserialize(
-                config["head"], custom_objects=custom_objects
-            )
         for key in ("base_representation", "adversary"):
             config[key] = representations.deserialize_spec(
                 config.get(key), custom_objects

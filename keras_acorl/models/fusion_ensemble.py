@@ -1,7 +1,5 @@
 """`FusionEnsemble`: one Keras model fusing several trained models."""
 
-import copy
-
 import keras
 import numpy as np
 
@@ -9,6 +7,8 @@ from keras_acorl.utils import representations
 from keras_acorl.utils import validation
 from keras_acorl.utils.export import InferredSignatureExport
 from keras_acorl.utils.freezing import freeze
+from keras_acorl.utils.serialization import deserialize_sub_models
+from keras_acorl.utils.serialization import serialize_optional
 
 METHODS = ("mean_probs", "mean_logits", "weighted_probs", "concat")
 MEMBER_OUTPUTS = ("logits", "probs")
@@ -309,26 +309,19 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                 "weights": weights,
                 "member_outputs": self.member_outputs,
                 "member_representations": representations_config,
-                "head": (
-                    None
-                    if self.head is None
-                    else keras.saving.serialize_keras_object(self.head)
-                ),
+                "head": serialize_optional(self.head),
             }
         )
         return config
 
     @classmethod
-    def from_config(cls, config):
-        # Deserializing a functional model consumes parts of its config.
-        config = copy.deepcopy(config)
-        config["members"] = [
-            keras.saving.deserialize_keras_object(m) for m in config["members"]
-        ]
-        if config.get("head") is not None:
-            config["head"] = keras.saving.deserialize_keras_object(
-                config["head"]
-            )
+    def from_config(cls, config, custom_objects=None):
+        config = deserialize_sub_models(
+            config,
+            lists=("members",),
+            singles=("head",),
+            custom_objects=custom_objects,
+        )
         config["member_representations"] = representations.deserialize_spec(
             config.get("member_representations")
         )

@@ -1,5 +1,3 @@
-import copy
-
 import keras
 
 from keras_acorl.layers.adaptive_pool_align import AdaptivePoolAlign
@@ -11,6 +9,7 @@ from keras_acorl.utils import validation
 from keras_acorl.utils.cached_inputs import split_cached
 from keras_acorl.utils.export import InferredSignatureExport
 from keras_acorl.utils.freezing import freeze
+from keras_acorl.utils.serialization import deserialize_sub_models
 
 # Keys of the structure `call(..., training=True)` returns.
 OUTPUT = "meal_output"
@@ -483,15 +482,11 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        # Rebuilding functional models consumes parts of their configs.
-        config = copy.deepcopy(config)
-        deserialize = keras.saving.deserialize_keras_object
-        config["teachers"] = [
-            deserialize(t, custom_objects=custom_objects)
-            for t in config["teachers"]
-        ]
-        config["student"] = deserialize(
-            config["student"], custom_objects=custom_objects
+        config = deserialize_sub_models(
+            config,
+            lists=("teachers",),
+            singles=("student",),
+            custom_objects=custom_objects,
         )
         return cls(**config)
 
