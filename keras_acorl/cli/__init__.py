@@ -1,0 +1,1 @@
+"""The `keras-acorl` command line: one module per job (`demo`, ...)."""

@@ -1,0 +1,69 @@
+"""Entry point of the `keras-acorl` command.
+
+Each job lives in its own module of `keras_acorl.cli` and provides
+`register(subparsers)`, which adds its subcommand with
+`subparsers.add_parser(...)` and sets `func` (a callable `args -> int`) with
+`parser.set_defaults(func=...)`. A job with sub-jobs (e.g. `reproduce image`,
+`reproduce speaker`) adds its own subparsers in `register`. Job modules
+import Keras and other heavy dependencies inside `func`, so `--help` stays
+fast. To add a job, add its module path to `JOBS`.
+"""
+
+import argparse
+import importlib
+import sys
+
+from keras_acorl.version import __version__
+
+JOBS = ("keras_acorl.cli.demo",)
+
+
+def build_parser():
+    """Returns the `argparse.ArgumentParser` with every job's subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="keras-acorl",
+        description=(
+            "Multi-model fusion for Keras 3: train models that complement "
+            "each other (ACoRL) and fuse them."
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    subparsers = parser.add_subparsers(
+        title="commands", dest="command", metavar="COMMAND"
+    )
+    for module_name in JOBS:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Runs the `keras-acorl` command line.
+
+    Args:
+        argv: list of strings, the arguments without the program name.
+            None: `sys.argv[1:]`.
+
+    Returns:
+        int, the exit status (`0` on success).
+
+    Example:
+
+    ```python
+    from keras_acorl.cli.main import main
+
+    main(["demo", "--quick", "--output-dir", "outputs/demo"])
+    ```
+    """
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    return int(func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
