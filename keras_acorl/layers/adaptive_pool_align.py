@@ -3,6 +3,8 @@ import math
 import keras
 import numpy as np
 
+from keras_acorl.utils.validation import check_positive_int
+
 
 def adaptive_pool_matrix(length, out_dim):
     """`(length, out_dim)` averaging matrix of PyTorch's adaptive average
@@ -49,14 +51,7 @@ class AdaptivePoolAlign(keras.layers.Layer):
 
     def __init__(self, out_dim, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(out_dim, bool) or not isinstance(out_dim, int):
-            raise TypeError(
-                f"`out_dim` must be a positive int. Received: {out_dim!r}"
-            )
-        if out_dim < 1:
-            raise ValueError(
-                f"`out_dim` must be a positive int. Received: {out_dim}"
-            )
+        check_positive_int(out_dim, "out_dim")
         self.out_dim = out_dim
 
     def build(self, input_shape):

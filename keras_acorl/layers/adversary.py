@@ -1,5 +1,7 @@
 import keras
 
+from keras_acorl.utils.validation import check_positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
 class Adversary(keras.layers.Layer):
@@ -32,14 +34,7 @@ class Adversary(keras.layers.Layer):
         self, output_dim, hidden_units=(128,), activation="relu", **kwargs
     ):
         super().__init__(**kwargs)
-        if isinstance(output_dim, bool) or not isinstance(output_dim, int):
-            raise TypeError(
-                f"`output_dim` must be a positive int. Received: {output_dim!r}"
-            )
-        if output_dim < 1:
-            raise ValueError(
-                f"`output_dim` must be a positive int. Received: {output_dim}"
-            )
+        check_positive_int(output_dim, "output_dim")
         hidden_units = tuple(hidden_units)
         if not all(isinstance(u, int) and u > 0 for u in hidden_units):
             raise ValueError(

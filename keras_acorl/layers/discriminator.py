@@ -1,5 +1,7 @@
 import keras
 
+from keras_acorl.utils.validation import check_positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
 class Discriminator(keras.layers.Layer):
@@ -32,14 +34,7 @@ class Discriminator(keras.layers.Layer):
 
     def __init__(self, reduction=2, final_relu=False, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(reduction, bool) or not isinstance(reduction, int):
-            raise TypeError(
-                f"`reduction` must be an int >= 1. Received: {reduction!r}"
-            )
-        if reduction < 1:
-            raise ValueError(
-                f"`reduction` must be an int >= 1. Received: {reduction}"
-            )
+        check_positive_int(reduction, "reduction")
         if not isinstance(final_relu, bool):
             raise TypeError(
                 f"`final_relu` must be a bool. Received: {final_relu!r}"

@@ -96,3 +96,15 @@ def check_choice(value, choices, argument):
             f"{sorted(choices)}."
         )
     return value
+
+
+def check_positive_int(value, argument):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"`{argument}` must be a positive int. Received: {value!r}"
+        )
+    if value < 1:
+        raise ValueError(
+            f"`{argument}` must be a positive int. Received: {value}"
+        )
+    return value
