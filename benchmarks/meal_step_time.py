@@ -86,7 +86,7 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help="Steps per timed fit. Defaults to 50 (about one MNIST-5k "
-        "epoch), 8 on torch (slow steps on CPU).",
+        "epoch), 3 on torch (slow steps on CPU, more cycles instead).",
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
@@ -108,7 +108,7 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     if args.steps is None:
-        args.steps = 8 if keras.backend.backend() == "torch" else 50
+        args.steps = 3 if keras.backend.backend() == "torch" else 50
     if args.quick:
         args.steps = min(args.steps, 3)
         args.repeats = min(args.repeats, 3)
