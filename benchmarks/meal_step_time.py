@@ -84,9 +84,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--steps",
         type=int,
-        default=None,
-        help="Steps per timed fit. Defaults to 50 (about one MNIST-5k "
-        "epoch), 3 on torch (slow steps on CPU, more cycles instead).",
+        default=50,
+        help="Steps per timed fit (one epoch). Defaults to 50, about one "
+        "MNIST-5k epoch.",
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
@@ -107,8 +107,6 @@ def parse_args(argv=None):
         help="Smoke test: 3 steps, 3 cycles (ratios are noisy).",
     )
     args = parser.parse_args(argv)
-    if args.steps is None:
-        args.steps = 3 if keras.backend.backend() == "torch" else 50
     if args.quick:
         args.steps = min(args.steps, 3)
         args.repeats = min(args.repeats, 3)
