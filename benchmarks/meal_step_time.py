@@ -121,7 +121,7 @@ def new_student(name):
     return small_cnn(INPUT_SHAPE, NUM_CLASSES, width=STUDENT_WIDTH, name=name)
 
 
-def build_configs(teachers, x, y):
+def build_configs(teachers, x):
     """`{name: (model, fit_x)}`, compiled, each with its own student."""
 
     def meal(num_teachers, name, **kwargs):
@@ -197,7 +197,7 @@ def main(argv=None):
         )
         for k in range(NUM_TEACHERS)
     ]
-    configs = build_configs(teachers, x, y)
+    configs = build_configs(teachers, x)
     print(
         f"backend: {keras.backend.backend()}, keras {keras.__version__}, "
         f"python {platform.python_version()}, {os.cpu_count()} CPU cores "
