@@ -232,9 +232,10 @@ the mean teacher logits. It costs one forward pass per teacher per step.
   discriminator's loss, i.e. it cooperates with it (the reference code);
 - `"grl"`: a gradient reversal layer between the student and the
   discriminators, so the student *raises* their loss (adversarial);
-- `"alternating"`: a GAN-style update, the discriminator on detached
-  student outputs and the student on the non-saturating "look like a
-  teacher" loss;
+- `"alternating"`: a GAN-style update, a discriminator step on detached
+  student outputs, then a student step on the non-saturating "look like a
+  teacher" loss against the *updated* discriminators (both in one training
+  step: the discriminator optimizer's update is looked ahead);
 - `"none"`: no discriminators, the ablation.
 
 Here is MEAL V2's teacher mode, all else equal. (The run without

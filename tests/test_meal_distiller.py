@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -167,6 +169,48 @@ def test_grl_mode_flips_the_discriminator_gradient_reaching_the_student():
     assert not np.allclose(alternating, joint)
 
 
+def test_alternating_mode_is_a_discriminator_step_then_a_student_step():
+    # 16 classes: discriminator widths 8, 4, 2 (tiny ones can start dead).
+    x, _ = data(32)
+    teacher = mlp(16, "t0", classes=16)
+    student_weights = mlp(8, "student", classes=16).get_weights()
+
+    def run(mode, discriminator_weights, student_lr, discriminator_lr):
+        student = mlp(8, "student", classes=16)
+        student.set_weights(student_weights)
+        distiller = keras_acorl.MEALDistiller(
+            [teacher], student, teacher_mode="mean", adversarial_mode=mode
+        )
+        if discriminator_weights is not None:
+            distiller.discriminators[0].set_weights(discriminator_weights)
+        distiller.compile(
+            optimizer=keras.optimizers.SGD(student_lr),
+            discriminator_optimizer=keras.optimizers.SGD(discriminator_lr),
+        )
+        distiller.fit(x, batch_size=32, epochs=1, shuffle=False, verbose=0)
+        return (
+            student.get_weights(),
+            distiller.discriminators[0].get_weights(),
+        )
+
+    initial = run("alternating", None, 0.0, 0.0)[1]
+    student_a, discriminator_a = run("alternating", initial, 0.5, 0.5)
+    # Phase 1 is the discriminator's own step: the same as in "joint" mode.
+    _, discriminator_joint = run("joint", initial, 0.0, 0.5)
+    for a, b in zip(discriminator_a, discriminator_joint):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(discriminator_a, initial))
+    # Phase 2: the student stepped against the *updated* discriminator.
+    student_after, _ = run("alternating", discriminator_a, 0.5, 0.0)
+    for a, b in zip(student_a, student_after):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    student_before, _ = run("alternating", initial, 0.5, 0.0)
+    assert any(
+        not np.allclose(a, b, atol=1e-5)
+        for a, b in zip(student_a, student_before)
+    )
+
+
 def test_precomputed_teacher_outputs_give_the_same_loss():
     for mode in ("random", "mean"):
         distiller = compile_distiller(
@@ -219,6 +263,43 @@ def test_labels_are_optional_and_used_with_label_weight():
     assert history.history["loss"][0] > history.history["similarity_loss"][0]
     with pytest.raises(ValueError, match="label_weight"):
         distiller.fit(x, epochs=1, verbose=0)
+
+
+def test_label_free_fit_reports_no_unmeasured_compiled_metrics():
+    x, y = data()
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(teachers(), mlp(4, "student")),
+        metrics=["accuracy"],
+    )
+    logs = distiller.fit(x, epochs=1, batch_size=16, verbose=0).history
+    assert "accuracy" not in logs and "similarity_loss" in logs
+    logs = distiller.evaluate(x, y, verbose=0, return_dict=True)
+    assert 0.0 <= logs["accuracy"] <= 1.0
+
+
+def test_compile_settings_survive_a_keras_round_trip(tmp_path):
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), adversarial_mode="alternating"
+    )
+    distiller.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        discriminator_optimizer=keras.optimizers.SGD(0.25),
+    )
+    x, _ = data()
+    distiller.fit(x, epochs=1, batch_size=16, verbose=0)
+    path = str(tmp_path / "distiller.keras")
+    distiller.save(path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*compile.*")
+        restored = keras.saving.load_model(path)
+    rates = sorted(
+        float(keras.ops.convert_to_numpy(o.learning_rate))
+        for o in restored.optimizer.optimizers
+    )
+    np.testing.assert_allclose(rates, [0.01, 0.25])
+    assert int(keras.ops.convert_to_numpy(restored.optimizer.iterations)) == 4
+    restored.fit(x, epochs=1, batch_size=16, verbose=0)  # Training resumes.
+    assert int(keras.ops.convert_to_numpy(restored.optimizer.iterations)) == 8
 
 
 def test_discriminators_have_their_own_learning_rate():

@@ -4,6 +4,7 @@ from keras_acorl.layers.adaptive_pool_align import AdaptivePoolAlign
 from keras_acorl.layers.discriminator import Discriminator
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.similarity_losses import SIMILARITIES
+from keras_acorl.utils import backend_utils
 from keras_acorl.utils import representations
 from keras_acorl.utils import validation
 from keras_acorl.utils.cached_inputs import split_cached
@@ -57,12 +58,14 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
       lowers the discriminator loss (it cooperates).
     - `"grl"`: the student sees the discriminator through a
       `GradientReversal` layer, so it maximises the discriminator's loss.
-    - `"alternating"`: decoupled objectives in one step: the discriminator
-      learns on detached student vectors; the student minimises the
-      non-saturating "look like the teacher" loss `-log D(student)` through
-      a frozen copy of the discriminator's current weights. Both updates use
-      the parameters at the start of the step (a simultaneous GAN update,
-      not two sequential steps).
+    - `"alternating"`: a discriminator step, then a student step, in one
+      training step. Phase 1: the discriminator optimizer's update on
+      detached student vectors gives the new discriminator weights.
+      Phase 2: the student minimises the non-saturating "look like the
+      teacher" loss `-log D'(student)` against those updated weights
+      `D'`. One combined optimizer update applies both: the
+      discriminators end at exactly `D'` and the student's step is the one
+      it would take after the discriminator's (checked in the tests).
     - `"none"`: no discriminators (the ablation).
 
     The student and the discriminators get separate optimizers
@@ -285,6 +288,18 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 )
             )
         super().compile(optimizer=optimizer, **kwargs)
+        if self.adversarial_mode == "alternating":
+            # The discriminator look-ahead needs the optimizer's state from
+            # the first step on (TensorFlow builds it lazily otherwise).
+            self.optimizer.build(self.trainable_variables)
+
+    def compile_from_config(self, config):
+        # The saved optimizer is already the student/discriminator
+        # `MultiOptimizer`, which `compile` keeps as is.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
 
     def call(self, inputs, training=None):
         inputs, teacher_outputs = split_inputs(inputs)
@@ -380,7 +395,7 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         total = similarity
         if self.discriminators:
             total = total + self._adversarial_loss(
-                parts[STUDENT], teacher_vectors
+                parts[STUDENT], teacher_vectors, training=training
             )
         if self.label_weight > 0:
             if y is None:
@@ -408,11 +423,13 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             )
         return total
 
-    def _adversarial_loss(self, students, teachers):
+    def _adversarial_loss(self, students, teachers, training=True):
         total, accuracy = 0.0, 0.0
         fool_total = 0.0
-        for eta, layer, student, teacher in zip(
-            self.eta, self.discriminators, students, teachers
+        if self.adversarial_mode == "alternating":
+            stepped = training and self._discriminator_step(students, teachers)
+        for j, (eta, layer, student, teacher) in enumerate(
+            zip(self.eta, self.discriminators, students, teachers)
         ):
             if self.adversarial_mode == "grl":
                 seen = self.gradient_reversal(student)
@@ -420,27 +437,25 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 seen = keras.ops.stop_gradient(student)
             else:
                 seen = student
-            batch = keras.ops.shape(student)[0]
-            logits = layer(keras.ops.concatenate([seen, teacher], axis=0))
-            labels = keras.ops.concatenate(
-                [
-                    keras.ops.zeros((batch,), "int32"),
-                    keras.ops.ones((batch,), "int32"),
-                ]
-            )
-            loss = _binary_cross_entropy(labels, logits)
-            total = total + eta * loss
+            logits, labels = _discriminate(layer, seen, teacher)
+            total = total + eta * _binary_cross_entropy(labels, logits)
             predicted = keras.ops.argmax(logits, axis=-1)
             accuracy = accuracy + keras.ops.mean(
                 keras.ops.cast(keras.ops.equal(predicted, labels), "float32")
             )
             if self.adversarial_mode == "alternating":
-                frozen = [
-                    keras.ops.stop_gradient(v)
-                    for v in layer.trainable_variables
-                ]
-                fooled, _ = layer.stateless_call(frozen, [], student)
-                looks_like_teacher = keras.ops.ones((batch,), "int32")
+                weights = (
+                    stepped[j]
+                    if stepped
+                    else [
+                        keras.ops.stop_gradient(v)
+                        for v in layer.trainable_variables
+                    ]
+                )
+                fooled, _ = layer.stateless_call(weights, [], student)
+                looks_like_teacher = keras.ops.ones(
+                    (keras.ops.shape(student)[0],), "int32"
+                )
                 fool_total = fool_total + eta * _binary_cross_entropy(
                     looks_like_teacher, fooled
                 )
@@ -450,12 +465,79 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         )
         return total + fool_total
 
+    def compute_loss_and_updates(
+        self, *args, optimizer_variables=None, **kwargs
+    ):
+        # Called by the JAX trainer only: the optimizer state arrives as
+        # arguments; `_discriminator_step` needs it (see
+        # `backend_utils.look_ahead`).
+        object.__setattr__(self, "_step_optimizer_values", optimizer_variables)
+        try:
+            return super().compute_loss_and_updates(
+                *args, optimizer_variables=optimizer_variables, **kwargs
+            )
+        finally:
+            object.__setattr__(self, "_step_optimizer_values", None)
+
+    def _discriminator_step(self, students, teachers):
+        """Phase 1 of `"alternating"`: every discriminator's weights after
+        one step of the discriminator optimizer on this batch, as constants
+        (a list per discriminator), or None when no optimizer is built."""
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is None or not optimizer.built:
+            return None
+        owned = {
+            id(v): j
+            for j, layer in enumerate(self.discriminators)
+            for v in layer.trainable_variables
+        }
+        # The variables in the order the optimizer was built with.
+        variables = [v for v in self.trainable_variables if id(v) in owned]
+        if isinstance(optimizer, keras.optimizers.MultiOptimizer):
+            optimizer = optimizer._optimizer_map(variables[0])
+        position = {id(v): i for i, v in enumerate(variables)}
+        students = [keras.ops.stop_gradient(s) for s in students]
+
+        def layer_values(values, layer):
+            return [values[position[id(v)]] for v in layer.trainable_variables]
+
+        def discriminator_loss(values):
+            total = 0.0
+            for eta, layer, student, teacher in zip(
+                self.eta, self.discriminators, students, teachers
+            ):
+                logits, labels = _discriminate(
+                    layer, student, teacher, layer_values(values, layer)
+                )
+                total = total + eta * _binary_cross_entropy(labels, logits)
+            return total
+
+        grads = backend_utils.gradients(
+            discriminator_loss, [v.value for v in variables]
+        )
+        stepped = backend_utils.look_ahead(self, optimizer, grads, variables)
+        return [layer_values(stepped, layer) for layer in self.discriminators]
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if isinstance(y_pred, dict) and OUTPUT in y_pred:
             y_pred = y_pred[OUTPUT]
         if y is None:
             return self.get_metrics_result()
         return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    def get_metrics_result(self):
+        # After a label-free fit the compiled metrics never saw labels:
+        # report only what was measured, not stale zeros or an error.
+        results = {}
+        for metric in self.metrics:
+            if metric is self._compile_metrics and not metric.built:
+                continue
+            result = metric.result()
+            if isinstance(result, dict):
+                results.update(result)
+            else:
+                results[metric.name] = result
+        return results
 
     def get_config(self):
         config = super().get_config()
@@ -506,6 +588,24 @@ def _teacher_branch(extractor):
 
 def _as_list(outputs):
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def _discriminate(layer, student, teacher, weights=None):
+    """Discriminator logits on `[student; teacher]` and their labels
+    (student 0, teacher 1), with the layer's weights or `weights`."""
+    batch = keras.ops.shape(student)[0]
+    both = keras.ops.concatenate([student, teacher], axis=0)
+    if weights is None:
+        logits = layer(both)
+    else:
+        logits, _ = layer.stateless_call(weights, [], both)
+    labels = keras.ops.concatenate(
+        [
+            keras.ops.zeros((batch,), "int32"),
+            keras.ops.ones((keras.ops.shape(teacher)[0],), "int32"),
+        ]
+    )
+    return logits, labels
 
 
 def _binary_cross_entropy(labels, logits):
