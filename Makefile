@@ -31,7 +31,7 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/keras-acorl demo --output-dir outputs/demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	@failed=""; \
 	for backend in $(BACKENDS); do \
 		echo "=== KERAS_BACKEND=$$backend"; \
