@@ -37,18 +37,22 @@ class SpeakerCropDataset(keras.utils.PyDataset):
     Example:
 
     ```python
+    import os
     import tempfile
 
+    import numpy as np
+
+    from keras_acorl.audio import write_wav
     from keras_acorl.datasets import SpeakerCropDataset
     from keras_acorl.datasets import VoxCelebCorpus
-    from keras_acorl.datasets import generate_speaker_corpus
 
-    info = generate_speaker_corpus(
-        tempfile.mkdtemp(), preset="quick", verbose=False
-    )
-    corpus = VoxCelebCorpus(info["root"], speakers=info["train_speakers"])
-    feed = SpeakerCropDataset(corpus, batch_size=4, crop_seconds=0.5)
-    waveforms, labels = feed[0]  # (4, 8000) float32, (4,) int32.
+    root = tempfile.mkdtemp()
+    for speaker in ("id0001", "id0002"):
+        path = os.path.join(root, "wav", speaker, "video1", "00001.wav")
+        write_wav(path, 0.1 * np.random.randn(12000), sample_rate=16000)
+    corpus = VoxCelebCorpus(root, cache=True)
+    feed = SpeakerCropDataset(corpus, batch_size=2, crop_seconds=1.0)
+    waveforms, labels = feed[0]  # (2, 16000) float32, (2,) int32.
     ```
     """
 

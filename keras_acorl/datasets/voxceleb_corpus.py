@@ -37,19 +37,25 @@ class VoxCelebCorpus:
     Example:
 
     ```python
+    import os
     import tempfile
 
-    from keras_acorl.datasets import VoxCelebCorpus
-    from keras_acorl.datasets import generate_speaker_corpus
+    import numpy as np
 
-    info = generate_speaker_corpus(
-        tempfile.mkdtemp(), preset="quick", verbose=False
-    )
-    train = VoxCelebCorpus(info["root"], speakers=info["train_speakers"])
-    feed = train.training_feed(batch_size=4, crop_seconds=1.0, seed=0)
-    waveforms, labels = feed[0]  # (4, 16000) float32, (4,) int32.
-    for utt_id, waveform in train.iter_utterances(train.utterances[:2]):
-        print(utt_id, waveform.shape)
+    from keras_acorl.audio import write_wav
+    from keras_acorl.datasets import VoxCelebCorpus
+
+    root = tempfile.mkdtemp()
+    for speaker in ("id0001", "id0002"):
+        for utterance in ("00001.wav", "00002.wav"):
+            path = os.path.join(root, "wav", speaker, "video1", utterance)
+            write_wav(path, 0.1 * np.random.randn(16000), sample_rate=16000)
+    corpus = VoxCelebCorpus(root)
+    print(corpus.utterances[0], corpus.labels)  # id0001/video1/00001.wav
+    feed = corpus.training_feed(batch_size=2, crop_seconds=0.5, seed=0)
+    waveforms, labels = feed[0]  # (2, 8000) float32, (2,) int32.
+    for utt_id, waveform in corpus.iter_utterances():
+        print(utt_id, waveform.shape)  # Whole utterances, for scoring.
     ```
     """
 

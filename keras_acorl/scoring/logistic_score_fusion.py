@@ -16,8 +16,8 @@ class LogisticScoreFusion:
     scores separate the classes perfectly).
 
     With `prior=None`, every trial has the same weight (plain logistic
-    regression, as scikit-learn's `LogisticRegression(penalty=None)`). With
-    a `prior` (BOSARIS/FoCal style), targets and non-targets are weighted to
+    regression, as scikit-learn's unpenalized
+    `LogisticRegression(C=np.inf)`). With a `prior` (BOSARIS/FoCal style), targets and non-targets are weighted to
     the proportions `prior` and `1 - prior`, and `transform` returns a
     log-likelihood ratio: the log-odds minus `logit(prior)`.
 
