@@ -18,8 +18,9 @@ class LogisticScoreFusion:
     With `prior=None`, every trial has the same weight (plain logistic
     regression, as scikit-learn's unpenalized
     `LogisticRegression(C=np.inf)`). With a `prior` (BOSARIS/FoCal
-    style), targets and non-targets are weighted to the proportions `prior` and `1 - prior`, and `transform` returns a
-    log-likelihood ratio: the log-odds minus `logit(prior)`.
+    style), targets and non-targets are weighted to the proportions
+    `prior` and `1 - prior`, and `transform` returns a log-likelihood
+    ratio: the log-odds minus `logit(prior)`.
 
     One input column calibrates one system; several columns fuse them.
 
