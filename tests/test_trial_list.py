@@ -25,20 +25,18 @@ def test_read_voxceleb_format_and_round_trip(tmp_path):
     assert read_trial_list(copy) == trials
 
 
-@pytest.mark.parametrize(
-    "bad_line, message",
-    [
+def test_malformed_line_names_file_and_line(tmp_path):
+    cases = [
         ("1 a.wav", "line 3: expected 3 fields.*found 2"),
         ("1 a.wav b.wav c.wav", "line 3: expected 3 fields.*found 4"),
         ("2 a.wav b.wav", "line 3: the label must be 0 or 1, found '2'"),
         ("target a.wav b.wav", "line 3: the label must be 0 or 1"),
-    ],
-)
-def test_malformed_line_names_file_and_line(tmp_path, bad_line, message):
+    ]
     path = tmp_path / "bad.txt"
-    path.write_text(f"1 a.wav b.wav\n\n{bad_line}\n0 a.wav c.wav\n")
-    with pytest.raises(ValueError, match=f"bad.txt'.*{message}"):
-        read_trial_list(path)
+    for bad_line, message in cases:
+        path.write_text(f"1 a.wav b.wav\n\n{bad_line}\n0 a.wav c.wav\n")
+        with pytest.raises(ValueError, match=f"bad.txt'.*{message}"):
+            read_trial_list(path)
 
 
 def test_errors(tmp_path):

@@ -54,10 +54,14 @@ def random_trials(seed, n=200, rounding=None):
     return scores, labels
 
 
-@pytest.mark.parametrize("rounding", [None, 1, 0])
-@pytest.mark.parametrize("seed", range(4))
-def test_matches_brute_force_with_and_without_ties(seed, rounding):
-    scores, labels = random_trials(seed, rounding=rounding)
+# One test for all cases: the per-test session clearing is the slow part.
+def test_matches_brute_force_with_and_without_ties():
+    for seed in range(4):
+        for rounding in (None, 1, 0):
+            check_against_brute_force(*random_trials(seed, rounding=rounding))
+
+
+def check_against_brute_force(scores, labels):
     fpr, fnr, thresholds = det_curve(scores, labels)
     expected = np.array(brute_force_points(scores, labels))
     np.testing.assert_allclose(fpr, expected[:, 0])
