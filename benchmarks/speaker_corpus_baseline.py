@@ -17,8 +17,8 @@ Usage, from the repository root:
 ```bash
 .venv/bin/python benchmarks/speaker_corpus_baseline.py \
     --output-dir outputs/speaker_corpus
-.venv/bin/python benchmarks/speaker_corpus_baseline.py --snr-db 10 \
-    --output-dir outputs/speaker_corpus_10db
+.venv/bin/python benchmarks/speaker_corpus_baseline.py --clean \
+    --output-dir outputs/speaker_corpus_clean
 .venv/bin/python benchmarks/speaker_corpus_baseline.py --quick
 ```
 """
@@ -76,7 +76,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output-dir", default="outputs/speaker_corpus")
     parser.add_argument("--preset", default="default")
-    parser.add_argument("--snr-db", type=float, default=None)
+    parser.add_argument(
+        "--snr-db",
+        type=float,
+        default=None,
+        help="noise level; default: the preset's (20 dB for 'default')",
+    )
+    parser.add_argument("--clean", action="store_true", help="no added noise")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--quick", action="store_true", help="tiny corpus, smoke test"
@@ -89,8 +95,11 @@ def main():
         preset = "quick"
 
     start = time.perf_counter()
+    snr_db = "preset" if args.snr_db is None else args.snr_db
+    if args.clean:
+        snr_db = None
     info = generate_speaker_corpus(
-        output_dir, preset=preset, snr_db=args.snr_db, seed=args.seed
+        output_dir, preset=preset, snr_db=snr_db, seed=args.seed
     )
     wall = time.perf_counter() - start
     print(
