@@ -470,3 +470,50 @@ def test_docstring_example_runs():
     indent = min(len(s) - len(s.lstrip()) for s in lines if s.strip())
     code = "\n".join(line[indent:] for line in lines)
     exec(compile(code, "<FusionEnsemble docstring>", "exec"), {})
+
+
+def _l2(features):
+    return features / np.linalg.norm(features, axis=-1, keepdims=True)
+
+
+def test_l2_normalized_concat_with_identity_head(tmp_path):
+    """Embedding-level fusion: concatenated unit-norm embeddings, no head."""
+    x = make_x()
+    members = [make_member(10, num_classes=4), make_member(20)]
+    fusion = FusionEnsemble(
+        members,
+        method="concat",
+        member_representations=[None, "hidden"],
+        normalize_representations=True,
+        head="identity",
+        name="fusion",
+    )
+    assert fusion.head is None and fusion.output_kind == "features"
+    assert fusion.trainable_weights == []
+    expected = np.concatenate(
+        [_l2(run(members[0], x)), _l2(_hidden(members[1], x))], axis=-1
+    )
+    np.testing.assert_allclose(predict(fusion, x), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        np.linalg.norm(predict(fusion, x)[:, :4], axis=-1), 1.0, atol=1e-5
+    )
+    restored = run_model_saving_test(fusion, x, tmp_path)
+    assert restored.normalize_representations and restored.head is None
+    config = fusion.get_config()
+    assert config["head"] == "identity"
+    assert config["normalize_representations"] is True
+
+    # Normalization also works in front of the default trainable head.
+    with_head = FusionEnsemble(
+        make_members(), method="concat", normalize_representations=True
+    )
+    features = np.concatenate(
+        [_l2(run(m, x)) for m in with_head.members], axis=-1
+    )
+    np.testing.assert_allclose(
+        predict(with_head, x), _head_output(with_head, features), atol=1e-5
+    )
+    with pytest.raises(ValueError, match="`normalize_representations`.*concat"):
+        FusionEnsemble(make_members(), normalize_representations=True)
+    with pytest.raises(TypeError, match="'identity' or None"):
+        FusionEnsemble(make_members(), method="concat", head="linear")

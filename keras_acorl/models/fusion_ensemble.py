@@ -13,6 +13,7 @@ from keras_acorl.utils.serialization import serialize_optional
 METHODS = ("mean_probs", "mean_logits", "weighted_probs", "concat")
 MEMBER_OUTPUTS = ("logits", "probs")
 LEARN = "learn"
+IDENTITY = "identity"
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
@@ -38,7 +39,13 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
     - `"concat"`: the members' representations (see
       `member_representations`) are concatenated and passed to the trainable
       `head`. Train it with `fit()`. With the default head the output is
-      logits.
+      logits. With `normalize_representations=True`, each member's
+      representation is first scaled to unit L2 norm; with
+      `head="identity"` there is no head and the model outputs the
+      concatenation itself: the usual embedding-level fusion of speaker
+      embeddings (`FusionEnsemble(encoders, method="concat",
+      normalize_representations=True, head="identity")`), saved and
+      exported as one embedding model.
 
     Compile with `from_logits=False` losses when `output_kind == "probs"`
     (`"mean_probs"`, `"weighted_probs"`), and with `from_logits=True` when
@@ -75,9 +82,14 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
             `(batch, features)`. Defaults to `None`.
         head: only for `method="concat"`. A `keras.layers.Layer` (or model)
             mapping the concatenated representations `(batch, features)` to
-            the output. Defaults to `None`, meaning
+            the output; or `"identity"`: no head, the output is the
+            concatenation (no trainable weights, and the members' outputs
+            may have different sizes). Defaults to `None`, meaning
             `keras.layers.Dense(num_outputs)` where `num_outputs` is the
             members' output size; it outputs logits.
+        normalize_representations: bool, only for `method="concat"`. Scale
+            each member's representation to unit L2 norm (per example)
+            before concatenating. Defaults to `False`.
         **kwargs: Base `keras.Model` keyword arguments, such as `name`.
 
     Attributes:
@@ -85,8 +97,10 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
         method: the fusion method.
         member_outputs: `"logits"` or `"probs"`.
         output_kind: `"probs"` when the fused output is probabilities
-            (`"mean_probs"`, `"weighted_probs"`), `"logits"` otherwise.
-        head: the trainable head for `method="concat"`, else `None`.
+            (`"mean_probs"`, `"weighted_probs"`), `"features"` for
+            `head="identity"`, `"logits"` otherwise.
+        head: the trainable head for `method="concat"`, else `None` (also
+            for `head="identity"`).
         fusion_logits: the trainable variable of `weights="learn"` (the
             weights are its softmax), else `None`.
         fusion_weights: NumPy array of the current weight of each member
@@ -121,6 +135,19 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
     ensemble.fit(x, y, epochs=2, verbose=0)
     print(ensemble.fusion_weights)  # Positive, sums to 1.
     probabilities = ensemble.predict(x, verbose=0)  # (64, 3)
+
+    # Embedding-level fusion: concatenated L2-normalized embeddings.
+    def make_encoder(dim):
+        inputs = keras.Input(shape=(8,))
+        return keras.Model(inputs, keras.layers.Dense(dim)(inputs))
+
+    fused = keras_acorl.FusionEnsemble(
+        [make_encoder(4), make_encoder(6)],
+        method="concat",
+        normalize_representations=True,
+        head="identity",
+    )
+    embeddings = fused.predict(x, verbose=0)  # (64, 10)
     ```
     """
 
@@ -132,6 +159,7 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
         member_outputs="logits",
         member_representations=None,
         head=None,
+        normalize_representations=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -152,16 +180,31 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
             for argument, value in (
                 ("member_representations", member_representations),
                 ("head", head),
+                (
+                    "normalize_representations",
+                    normalize_representations or None,
+                ),
             ):
                 if value is not None:
                     raise ValueError(
                         f"`{argument}` is only used with `method='concat'`. "
                         f"Received method={method!r} and {argument}={value!r}"
                     )
-        if head is not None and not isinstance(head, keras.layers.Layer):
+        if not isinstance(normalize_representations, bool):
             raise TypeError(
-                "`head` must be a keras.layers.Layer (or keras.Model) or "
-                f"None. Received: {head!r} of type {type(head).__name__}"
+                "`normalize_representations` must be a bool. Received: "
+                f"{normalize_representations!r}"
+            )
+        identity_head = isinstance(head, str) and head == IDENTITY
+        if (
+            head is not None
+            and not identity_head
+            and not isinstance(head, keras.layers.Layer)
+        ):
+            raise TypeError(
+                "`head` must be a keras.layers.Layer (or keras.Model), "
+                f"'{IDENTITY}' or None. Received: {head!r} of type "
+                f"{type(head).__name__}"
             )
         names = [f"members[{i}] ('{m.name}')" for i, m in enumerate(members)]
         validation.check_same_inputs(members, names, "members")
@@ -174,6 +217,10 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
         self.output_kind = (
             "logits" if method in ("mean_logits", "concat") else "probs"
         )
+        if identity_head:
+            self.output_kind = "features"
+        self.normalize_representations = normalize_representations
+        self._identity_head = identity_head
         self._weights_config = None
         self._fixed_weights = None
         self.fusion_logits = None
@@ -233,7 +280,9 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                     extractor, "member_representations", i
                 )
             self._extractors = extractors
-            if head is None:
+            if identity_head:
+                head = None
+            elif head is None:
                 head = keras.layers.Dense(output_size, name="fusion_head")
             self.head = head
 
@@ -269,7 +318,11 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                 extractor(inputs, training=False)
                 for extractor in self._extractors
             ]
+            if self.normalize_representations:
+                features = [_l2_normalize(f) for f in features]
             features = keras.ops.concatenate(features, axis=-1)
+            if self.head is None:
+                return features
             return self.head(features, training=training)
 
         outputs = [member(inputs, training=False) for member in self.members]
@@ -309,23 +362,35 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                 "weights": weights,
                 "member_outputs": self.member_outputs,
                 "member_representations": representations_config,
-                "head": serialize_optional(self.head),
+                "head": (
+                    IDENTITY
+                    if self._identity_head
+                    else serialize_optional(self.head)
+                ),
+                "normalize_representations": self.normalize_representations,
             }
         )
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        identity_head = config.get("head") == IDENTITY
         config = deserialize_sub_models(
             config,
             lists=("members",),
-            singles=("head",),
+            singles=() if identity_head else ("head",),
             custom_objects=custom_objects,
         )
         config["member_representations"] = representations.deserialize_spec(
             config.get("member_representations")
         )
         return cls(**config)
+
+
+def _l2_normalize(features, epsilon=1e-12):
+    """Scales each row to unit L2 norm (rows of zeros stay zero)."""
+    squared = keras.ops.sum(keras.ops.square(features), axis=-1, keepdims=True)
+    return features * keras.ops.rsqrt(keras.ops.maximum(squared, epsilon))
 
 
 def _check_distinct(members):
