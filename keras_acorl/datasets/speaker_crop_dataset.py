@@ -21,7 +21,9 @@ class SpeakerCropDataset(keras.utils.PyDataset):
 
     Args:
         corpus: a `VoxCelebCorpus` (or any object with `utterances`,
-            `labels`, `sample_rate` and `load(utt_id)`).
+            `labels`, `sample_rate` and `load(utt_id)`, such as a
+            `LogMelCorpus`, whose crops are `(frames, bins)` features and
+            whose `sample_rate` is frames per second).
         batch_size: int. Defaults to 32.
         crop_seconds: float. Crop length in seconds. Defaults to 2.
         seed: int. Defaults to 0.
@@ -116,10 +118,16 @@ class SpeakerCropDataset(keras.utils.PyDataset):
             index * self.batch_size : (index + 1) * self.batch_size
         ]
         rng = np.random.default_rng([self.seed, self.epoch, index, 1])
-        crops = np.empty((len(indices), self.crop_length), dtype="float32")
-        for row, i in enumerate(indices):
-            waveform = self.corpus.load(self.corpus.utterances[i])
-            crops[row] = random_crop(waveform, self.crop_length, rng)
+        crops = np.stack(
+            [
+                random_crop(
+                    self.corpus.load(self.corpus.utterances[i]),
+                    self.crop_length,
+                    rng,
+                )
+                for i in indices
+            ]
+        ).astype("float32")
         labels = np.asarray(self.corpus.labels)[indices].astype("int32")
         return crops, labels
 
@@ -138,20 +146,25 @@ class SpeakerCropDataset(keras.utils.PyDataset):
                     yield self[index]
                 self.on_epoch_end()
 
+        frame_shape = self.corpus.load(self.corpus.utterances[0]).shape[1:]
         return tf.data.Dataset.from_generator(
             generate,
             output_signature=(
-                tf.TensorSpec((self.batch_size, self.crop_length), tf.float32),
+                tf.TensorSpec(
+                    (self.batch_size, self.crop_length, *frame_shape),
+                    tf.float32,
+                ),
                 tf.TensorSpec((self.batch_size,), tf.int32),
             ),
         )
 
 
 def random_crop(waveform, length, rng):
-    """A random window of `length` samples of `waveform`; a shorter
-    waveform is first repeated end to end until it is long enough."""
+    """A random window of `length` samples (rows) of `waveform` (or of a
+    `(frames, bins)` feature matrix); a shorter one is first repeated end
+    to end until it is long enough."""
     if waveform.shape[0] < length:
         repeats = -(-length // waveform.shape[0])
-        waveform = np.tile(waveform, repeats)
+        waveform = np.concatenate([waveform] * repeats, axis=0)
     start = int(rng.integers(0, waveform.shape[0] - length + 1))
     return waveform[start : start + length]

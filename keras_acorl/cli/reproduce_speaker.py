@@ -1,0 +1,240 @@
+"""`keras-acorl reproduce speaker`: ACoRL fusion for speaker verification.
+
+Generates (once, cached) a synthetic speaker corpus with espeak-ng and
+flite in the VoxCeleb layout, then for each seed trains a base speaker
+model (thin ResNet-SE), an independent model and an ACoRL alliance (small
+ECAPA-TDNN, the alliance against the frozen base embedding), all with the
+AAM-softmax loss on log-mel crops. Scores the test trials by cosine
+similarity of whole-utterance embeddings and reports EER and minDCF for
+each model, traditional fusion (base + independent) and ACoRL fusion
+(base + alliance): embedding-level fusion of L2-normalized embeddings
+(`keras_acorl.FusionEnsemble`) and logistic-regression fusion fitted on the
+development trials. Writes `report.md`, `results.json`, DET curves and
+training curves (PNG) and every trained model (`.keras`, reused by later
+runs) to the output folder.
+"""
+
+import json
+import os
+import time
+
+from keras_acorl.cli import common
+
+DEFAULT_OUTPUT_DIR = os.path.join("outputs", "speaker")
+DEFAULT_CORPUS_DIR = os.path.join("outputs", "speaker_corpus")
+
+SETTINGS = {
+    "full": {
+        "corpus_preset": "default",
+        "epochs": 12,
+        "batch_size": 32,
+        "crop_seconds": 2.0,
+        "resnet_channels": [8, 16, 32, 64],
+        "ecapa_channels": 96,
+        "embedding_dim": 128,
+        "learning_rate": 2e-3,
+        "margin": 0.2,
+        "scale": 30.0,
+        "adversarial_weight": 0.5,
+    },
+    "quick": {
+        "corpus_preset": "quick",
+        "epochs": 1,
+        "batch_size": 8,
+        "crop_seconds": 1.0,
+        "resnet_channels": [4, 8, 8, 8],
+        "ecapa_channels": 16,
+        "embedding_dim": 16,
+        "learning_rate": 2e-3,
+        "margin": 0.2,
+        "scale": 30.0,
+        "adversarial_weight": 0.5,
+    },
+}
+
+
+def register(tasks):
+    """Adds the `speaker` task to the `reproduce` subparsers."""
+    parser = tasks.add_parser(
+        "speaker",
+        help="Speaker verification: ACoRL vs traditional fusion (offline).",
+        description=__doc__,
+    )
+    parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    parser.add_argument(
+        "--corpus-dir",
+        default=DEFAULT_CORPUS_DIR,
+        help="Where the synthetic corpus is written (and reused).",
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="Default: 0 1 2."
+    )
+    parser.add_argument(
+        "--epochs", type=common.positive_int, default=None
+    )
+    parser.add_argument(
+        "--adversarial-weight", type=common.non_negative_float, default=None
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="A tiny run (for tests)."
+    )
+    parser.add_argument("--backend", choices=common.BACKENDS, default=None)
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def settings_for(args):
+    """The run's settings (what decides the trained models)."""
+    settings = dict(SETTINGS["quick" if args.quick else "full"])
+    if args.epochs is not None:
+        settings["epochs"] = args.epochs
+    if args.adversarial_weight is not None:
+        settings["adversarial_weight"] = args.adversarial_weight
+    return settings
+
+
+def run(args):
+    argv = ["reproduce", "speaker", *_forwarded(args)]
+    status = common.rerun_with_backend(args.backend, argv)
+    if status is not None:
+        return status
+    verbose = not args.quiet
+    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    settings = settings_for(args)
+    start = time.perf_counter()
+    stages = common.Stages(2 + 4 * len(seeds), verbose)
+
+    stages("speaker corpus")
+    data = _load_data(args.corpus_dir, settings, verbose)
+
+    import keras
+
+    from keras_acorl.cli.checkpoints import CheckpointStore
+
+    config = dict(
+        settings,
+        backend=keras.backend.backend(),
+        corpus=data["manifest"],
+    )
+    store = CheckpointStore(
+        os.path.join(args.output_dir, "checkpoints"), config, verbose
+    )
+    runs = []
+    with common.quiet_tensorflow_warnings():
+        for seed in seeds:
+            runs.append(_run_seed(seed, data, settings, store, stages, verbose))
+
+    stages("report")
+    from keras_acorl.cli import speaker_report
+
+    seconds = time.perf_counter() - start
+    summary = speaker_report.write_report(
+        args.output_dir, config, runs, seconds
+    )
+    if verbose:
+        print(summary["table"])
+        print(f"Report: {os.path.join(args.output_dir, 'report.md')}")
+    return 0
+
+
+def _forwarded(args):
+    out = ["--output-dir", args.output_dir, "--corpus-dir", args.corpus_dir]
+    if args.seeds:
+        out += ["--seeds", *map(str, args.seeds)]
+    if args.epochs is not None:
+        out += ["--epochs", str(args.epochs)]
+    if args.adversarial_weight is not None:
+        out += ["--adversarial-weight", str(args.adversarial_weight)]
+    if args.quick:
+        out.append("--quick")
+    if args.quiet:
+        out.append("--quiet")
+    return out
+
+
+def _load_data(corpus_dir, settings, verbose):
+    from keras_acorl.datasets import LogMelCorpus
+    from keras_acorl.datasets import SpeakerCropDataset
+    from keras_acorl.datasets import VoxCelebCorpus
+    from keras_acorl.datasets import generate_speaker_corpus
+    from keras_acorl.datasets import read_trial_list
+
+    info = generate_speaker_corpus(
+        corpus_dir, preset=settings["corpus_preset"], seed=0, verbose=verbose
+    )
+    root = info["root"]
+
+    def features(split):
+        corpus = VoxCelebCorpus(root, speakers=info[f"{split}_speakers"])
+        return LogMelCorpus(corpus)
+
+    train = features("train")
+    if info["dev_trials"] is None:
+        raise ValueError(
+            f"The corpus in '{root}' has no development trials (needed to "
+            "fit the logistic-regression fusion)."
+        )
+    with open(os.path.join(root, "manifest.json")) as f:
+        manifest = json.load(f)
+    return {
+        "train": train,
+        "dev": features("dev"),
+        "test": features("test"),
+        "feed": SpeakerCropDataset(
+            train,
+            batch_size=settings["batch_size"],
+            crop_seconds=settings["crop_seconds"],
+            seed=0,
+        ),
+        "dev_trials": read_trial_list(info["dev_trials"]),
+        "test_trials": read_trial_list(info["trials"]),
+        "manifest": manifest,
+    }
+
+
+def _run_seed(seed, data, settings, store, stages, verbose):
+    from keras_acorl.cli import speaker_training as training
+
+    feed, speakers = data["feed"], data["train"].num_speakers
+    feed.seed, feed.epoch = seed, 0
+    trained, histories = {}, {}
+
+    def obtain(name, train):
+        stored = store.load(seed, name)
+        if stored is None:
+            model, history = train()
+            store.save(seed, name, model, history)
+        else:
+            model, history = stored
+        trained[name], histories[name] = model, history
+
+    stages(f"seed {seed}: base model (thin ResNet-SE)")
+    obtain(
+        training.BASE,
+        lambda: training.train_classifier(
+            "resnet", feed, speakers, settings, seed, verbose
+        ),
+    )
+    stages(f"seed {seed}: independent model (small ECAPA-TDNN)")
+    obtain(
+        training.INDEPENDENT,
+        lambda: training.train_classifier(
+            "ecapa", feed, speakers, settings, seed + 1000, verbose
+        ),
+    )
+    stages(f"seed {seed}: ACoRL alliance (small ECAPA-TDNN)")
+    obtain(
+        training.ALLIANCE,
+        lambda: training.train_alliance(
+            trained[training.BASE], feed, speakers, settings, seed + 1000,
+            verbose,
+        ),
+    )
+    stages(f"seed {seed}: scoring")
+    from keras_acorl.cli import speaker_scoring
+
+    result = speaker_scoring.evaluate(trained, data)
+    result["seed"] = seed
+    result["histories"] = histories
+    return result
