@@ -19,6 +19,11 @@ PUBLIC = [
     "keras_acorl.layers.adversary:Adversary",
     "keras_acorl.data.teacher_outputs:precompute_teacher_outputs",
     "keras_acorl.data.base_representations:precompute_base_representations",
+    "keras_acorl.datasets.cluttered:clutter_images",
+    "keras_acorl.datasets.image_folder:load_image_folder",
+    "keras_acorl.datasets.imagenet100:imagenet100_classes",
+    "keras_acorl.zoo.backbone_classifier:backbone_classifier",
+    "keras_acorl.zoo.resnet_classifier:resnet_classifier",
 ]
 
 
