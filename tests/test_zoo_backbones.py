@@ -62,7 +62,8 @@ def test_backbone_builds_trains_and_splits(family):
 def test_application_classifier_builds_and_splits():
     model = _builders()["mobilenet"]((16, 16, 1))
     assert model.output_shape == (None, 3)
-    assert model.get_layer("resize").output.shape[1:3] == (32, 32)
+    backbone = model.get_layer("mobilenetv3small_backbone")
+    assert backbone.get_layer("resize").output.shape[1:3] == (32, 32)
     encoder, head = split_encoder_head(model)
     assert encoder.output_shape == (None, 8)
     assert head.output_shape == (None, 3)
