@@ -29,7 +29,7 @@ system-deps:
 	fi
 
 demo: $(STAMP)
-	$(VENV)/bin/keras-acorl demo --output-dir outputs/demo
+	$(VENV)/bin/keras-acorl reproduce image --output-dir outputs/demo
 
 test: $(STAMP) system-deps
 	@failed=""; \

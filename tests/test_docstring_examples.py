@@ -21,6 +21,11 @@ PUBLIC = [
     "keras_acorl.layers.adversary:Adversary",
     "keras_acorl.data.teacher_outputs:precompute_teacher_outputs",
     "keras_acorl.data.base_representations:precompute_base_representations",
+    "keras_acorl.datasets.cluttered:clutter_images",
+    "keras_acorl.datasets.image_folder:load_image_folder",
+    "keras_acorl.datasets.imagenet100:imagenet100_classes",
+    "keras_acorl.zoo.backbone_classifier:backbone_classifier",
+    "keras_acorl.zoo.resnet_classifier:resnet_classifier",
 ]
 # Speaker-verification data, scoring and metrics: NumPy-only examples, run
 # in one test (clearing the Keras session after each test is the slow part).

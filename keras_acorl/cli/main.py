@@ -15,7 +15,7 @@ import sys
 
 from keras_acorl.version import __version__
 
-JOBS = ("keras_acorl.cli.demo",)
+JOBS = ("keras_acorl.cli.demo", "keras_acorl.cli.reproduce")
 
 
 def build_parser():
@@ -57,7 +57,10 @@ def main(argv=None):
     ```
     """
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv)
+    # Jobs that re-run themselves (e.g. on another backend) need them.
+    args.argv = argv
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -1,0 +1,124 @@
+"""Pieces shared by the command-line jobs: argument types, progress lines,
+backend selection, evaluation helpers."""
+
+import argparse
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive int, got {text!r}"
+        )
+    return value
+
+
+def non_negative_float(text):
+    """argparse type: a finite float >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a finite float >= 0, got {text!r}"
+        )
+    return value
+
+
+class Stages:
+    """Prints one numbered line per stage with the elapsed time."""
+
+    def __init__(self, total, verbose):
+        self.total = total
+        self.count = 0
+        self.verbose = verbose
+        self.start = time.perf_counter()
+
+    def __call__(self, message):
+        self.count += 1
+        if self.verbose:
+            elapsed = time.perf_counter() - self.start
+            print(
+                f"[{self.count}/{self.total}] {message} ({elapsed:.0f} s)",
+                flush=True,
+            )
+
+
+def rerun_with_backend(backend, argv):
+    """Runs `keras-acorl <argv>` again with `KERAS_BACKEND=backend` when
+    Keras already runs on another backend (the backend is fixed when Keras
+    is imported, which importing `keras_acorl` does).
+
+    Returns:
+        None when the current process already uses `backend` (go on here),
+        else the exit status of the child process.
+    """
+    if backend is None:
+        return None
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"`backend` must be one of {BACKENDS}. Received: {backend!r}"
+        )
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
+        return None
+    import keras
+
+    if keras.backend.backend() == backend:
+        return None
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    command = [sys.executable, "-m", "keras_acorl.cli.main", *argv]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+@contextlib.contextmanager
+def quiet_tensorflow_warnings():
+    """Hides TensorFlow's "tf.function retracing" warnings, expected when
+    several models predict one after the other. Does not import TF."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def scores_and_embedding(model, encoder=None):
+    """`keras.Model` from the inputs to `[scores, embedding]`, sharing the
+    trunk (one forward pass for both). `encoder`: a model whose output is
+    the embedding, in `model`'s graph; None: `model`'s "embedding" layer."""
+    import keras
+
+    if encoder is None:
+        embedding = model.get_layer("embedding").output
+    else:
+        embedding = encoder.output
+    return keras.Model(model.input, [model.output, embedding])
+
+
+def predict_all(models, x):
+    """`{name: outputs}` of several models on `x` from one `predict` call
+    (one compilation)."""
+    import keras
+
+    inputs = keras.Input(shape=x.shape[1:])
+    combined = keras.Model(
+        inputs, {name: model(inputs) for name, model in models.items()}
+    )
+    # Equal batches: one compilation per split on JAX.
+    batch_size = len(x) if len(x) <= 1024 else 500
+    return combined.predict(x, batch_size=batch_size, verbose=0)

@@ -1,0 +1,120 @@
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from keras_acorl.cli import demo
+from keras_acorl.cli import reproduce_image
+from keras_acorl.cli.checkpoints import config_hash
+from keras_acorl.cli.main import build_parser
+from keras_acorl.cli.main import main
+
+ROWS = (
+    "| base cnn_narrow",
+    "| independent",
+    "| ACoRL alliance",
+    "| MEAL student",
+    "| traditional fusion",
+    "| ACoRL fusion",
+)
+# One small base keeps the run short; the families are tested in
+# test_zoo_backbones.py.
+QUICK = ["reproduce", "image", "--quick", "--bases", "cnn_narrow"]
+
+
+def test_reproduce_image_quick_and_resume(tmp_path, capsys):
+    output_dir = tmp_path / "out"
+    assert main([*QUICK, "--output-dir", str(output_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "[1/6] seed 0: base model base_cnn_narrow" in out
+    assert "reusing" not in out and "| ACoRL fusion" in out
+
+    report = (output_dir / "report.md").read_text()
+    assert "| Model | Test accuracy (mean ± std)" in report
+    for row in ROWS:
+        assert row in report
+    assert "quick mode" in report and "ACoRL fusion - traditional" in report
+    for png in ("accuracy.png", "training_curves.png", "cka.png"):
+        assert (output_dir / png).read_bytes().startswith(b"\x89PNG")
+    first = json.loads((output_dir / "results.json").read_text())
+    assert first["config"]["backend"] == keras.backend.backend()
+    run = first["runs"]["0"]
+    names = run["cka"]["names"]
+    assert names == ["base_cnn_narrow", "independent", "alliance", "student"]
+    for i in range(len(names)):
+        assert run["cka"]["matrix"][i][i] == pytest.approx(1.0)
+    for value in run["accuracy"].values():
+        assert 0.0 <= value <= 1.0
+    history = run["histories"]["alliance"]
+    assert len(history["adversarial_loss"]) == 1
+    checkpoints = output_dir / "checkpoints"
+    (config_dir,) = checkpoints.iterdir()
+    saved = sorted(p.name for p in (config_dir / "seed_0").glob("*.keras"))
+    assert saved == [
+        "alliance.keras",
+        "base_cnn_narrow.keras",
+        "independent.keras",
+        "student.keras",
+    ]
+
+    # Interrupted run: the student is lost; the re-run reuses the rest,
+    # retrains the student and gives the same results.
+    os.remove(config_dir / "seed_0" / "student.keras")
+    assert main([*QUICK, "--output-dir", str(output_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("reusing ") == 3
+    assert "saved " in out and "student.keras" in out
+    second = json.loads((output_dir / "results.json").read_text())
+    assert second["runs"]["0"]["accuracy"] == pytest.approx(run["accuracy"])
+
+    # Another configuration gets another folder: no stale reuse.
+    config = json.loads((config_dir / "manifest.json").read_text())
+    assert config_hash(config) == config_dir.name
+    assert config_hash({**config, "adversarial_weight": 0.0}) != config_dir.name
+
+
+def test_backend_option_reruns_on_that_backend(tmp_path):
+    other = "torch" if keras.backend.backend() != "torch" else "jax"
+    missing = tmp_path / "no_such_folder"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_acorl.cli.main",
+            "reproduce",
+            "image",
+            "--backend",
+            other,
+            "--dataset",
+            str(missing),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode != 0
+    assert f"Backend: {other}" in process.stdout
+    assert f"{missing} does not exist" in process.stderr
+
+
+def test_parser_defaults_and_demo_alias(capsys):
+    args = build_parser().parse_args(["reproduce", "image"])
+    assert args.seeds is None and args.epochs is None
+    assert args.dataset == "cluttered_mnist5k"
+    assert args.bases == ["cnn", "resnet"]
+    demo_args = build_parser().parse_args(["demo"])
+    assert demo_args.func is reproduce_image.run_from_args
+    assert demo_args.output_dir.replace("\\", "/") == "outputs/demo"
+    assert demo.DEFAULT_OUTPUT_DIR.replace("\\", "/") == "outputs/demo"
+    with pytest.raises(SystemExit):
+        main(["reproduce", "image", "--epochs", "0"])
+    with pytest.raises(SystemExit):
+        main(["reproduce", "image", "--backend", "numpy"])
+    capsys.readouterr()
+    assert main(["reproduce"]) == 2  # No task: prints help.
+    assert "image" in capsys.readouterr().out
