@@ -6,7 +6,10 @@ module path to `TASKS`.
 
 import importlib
 
-TASKS = ("keras_acorl.cli.reproduce_image",)
+TASKS = (
+    "keras_acorl.cli.reproduce_image",
+    "keras_acorl.cli.reproduce_speaker",
+)
 
 
 def register(subparsers):
