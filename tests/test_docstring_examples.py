@@ -19,6 +19,17 @@ PUBLIC = [
     "keras_acorl.layers.adversary:Adversary",
     "keras_acorl.data.teacher_outputs:precompute_teacher_outputs",
     "keras_acorl.data.base_representations:precompute_base_representations",
+    "keras_acorl.audio.log_mel:log_mel_spectrogram",
+    "keras_acorl.layers.log_mel_frontend:LogMelFrontend",
+    "keras_acorl.layers.statistics_pooling:StatisticsPooling",
+    "keras_acorl.layers.attentive_statistics_pooling:"
+    "AttentiveStatisticsPooling",
+    "keras_acorl.layers.se_res2_block:SERes2Block",
+    "keras_acorl.layers.cosine_classifier:CosineClassifier",
+    "keras_acorl.losses.additive_angular_margin_loss:AdditiveAngularMarginLoss",
+    "keras_acorl.zoo.thin_resnet_se:thin_resnet_se",
+    "keras_acorl.zoo.small_ecapa_tdnn:small_ecapa_tdnn",
+    "keras_acorl.zoo.speaker_classifier:speaker_classifier",
 ]
 
 
