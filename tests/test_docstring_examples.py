@@ -26,6 +26,17 @@ PUBLIC = [
     "keras_acorl.datasets.imagenet100:imagenet100_classes",
     "keras_acorl.zoo.backbone_classifier:backbone_classifier",
     "keras_acorl.zoo.resnet_classifier:resnet_classifier",
+    "keras_acorl.audio.log_mel:log_mel_spectrogram",
+    "keras_acorl.layers.log_mel_frontend:LogMelFrontend",
+    "keras_acorl.layers.statistics_pooling:StatisticsPooling",
+    "keras_acorl.layers.attentive_statistics_pooling:"
+    "AttentiveStatisticsPooling",
+    "keras_acorl.layers.se_res2_block:SERes2Block",
+    "keras_acorl.layers.cosine_classifier:CosineClassifier",
+    "keras_acorl.losses.additive_angular_margin_loss:AdditiveAngularMarginLoss",
+    "keras_acorl.zoo.thin_resnet_se:thin_resnet_se",
+    "keras_acorl.zoo.small_ecapa_tdnn:small_ecapa_tdnn",
+    "keras_acorl.zoo.speaker_classifier:speaker_classifier",
 ]
 # Speaker-verification data, scoring and metrics: NumPy-only examples, run
 # in one test (clearing the Keras session after each test is the slow part).
@@ -50,6 +61,8 @@ SPEAKER_PUBLIC = [
     "keras_acorl.scoring.score_fusion:fuse_scores",
     "keras_acorl.scoring.logistic_score_fusion:LogisticScoreFusion",
     "keras_acorl.plots.det_plot:plot_det_curves",
+    "keras_acorl.datasets.log_mel_corpus:LogMelCorpus",
+    "keras_acorl.scoring.utterance_embeddings:embed_utterances",
 ]
 # Examples that run the speech synthesizers: skipped where they are missing,
 # except under CI (`make test` installs them).

@@ -69,9 +69,7 @@ def register(tasks):
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=None, help="Default: 0 1 2."
     )
-    parser.add_argument(
-        "--epochs", type=common.positive_int, default=None
-    )
+    parser.add_argument("--epochs", type=common.positive_int, default=None)
     parser.add_argument(
         "--adversarial-weight", type=common.non_negative_float, default=None
     )
@@ -227,7 +225,11 @@ def _run_seed(seed, data, settings, store, stages, verbose):
     obtain(
         training.ALLIANCE,
         lambda: training.train_alliance(
-            trained[training.BASE], feed, speakers, settings, seed + 1000,
+            trained[training.BASE],
+            feed,
+            speakers,
+            settings,
+            seed + 1000,
             verbose,
         ),
     )

@@ -127,9 +127,7 @@ def _report_text(config, table, gains, seconds, num_seeds):
     ]
     for kind, values in gains.items():
         points = ", ".join(f"{100 * v:+.2f}" for v in values)
-        lines.append(
-            f"- {kind}: {points} (mean {100 * np.mean(values):+.2f})"
-        )
+        lines.append(f"- {kind}: {points} (mean {100 * np.mean(values):+.2f})")
     lines += [
         "",
         "![DET curves](det_curves.png)",
@@ -143,9 +141,7 @@ def _report_text(config, table, gains, seconds, num_seeds):
 def _plot_det(run, path):
     from keras_acorl.plots import plot_det_curves
 
-    curves = {
-        ROWS[row]: (run["scores"][row], run["labels"]) for row in ROWS
-    }
+    curves = {ROWS[row]: (run["scores"][row], run["labels"]) for row in ROWS}
     plot_det_curves(curves, path, title=f"DET curves (seed {run['seed']})")
 
 
