@@ -1,8 +1,9 @@
 """`keras-acorl reproduce speaker`: ACoRL fusion for speaker verification.
 
 Generates (once, cached) a synthetic speaker corpus with espeak-ng and
-flite in the VoxCeleb layout, then for each seed trains a base speaker
-model (thin ResNet-SE), an independent model and an ACoRL alliance (small
+flite in the VoxCeleb layout and trains a base speaker model (thin
+ResNet-SE; trained once, seed 0: it plays the given pre-trained model),
+then for each seed an independent model and an ACoRL alliance (small
 ECAPA-TDNN, the alliance against the frozen base embedding), all with the
 AAM-softmax loss on log-mel crops. Scores the test trials by cosine
 similarity of whole-utterance embeddings and reports EER and minDCF for
@@ -22,14 +23,16 @@ from keras_acorl.cli import common
 
 DEFAULT_OUTPUT_DIR = os.path.join("outputs", "speaker")
 DEFAULT_CORPUS_DIR = os.path.join("outputs", "speaker_corpus")
+# Seed of the base model, trained once for all seeds.
+BASE_SEED = 0
 
 SETTINGS = {
     "full": {
         "corpus_preset": "default",
-        "epochs": 12,
+        "epochs": 8,
         "batch_size": 32,
-        "crop_seconds": 2.0,
-        "resnet_channels": [8, 16, 32, 64],
+        "crop_seconds": 1.5,
+        "resnet_channels": [8, 16, 24, 32],
         "ecapa_channels": 96,
         "embedding_dim": 128,
         "learning_rate": 2e-3,
@@ -101,7 +104,7 @@ def run(args):
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     settings = settings_for(args)
     start = time.perf_counter()
-    stages = common.Stages(2 + 4 * len(seeds), verbose)
+    stages = common.Stages(3 + 3 * len(seeds), verbose)
 
     stages("speaker corpus")
     data = _load_data(args.corpus_dir, settings, verbose)
@@ -120,8 +123,17 @@ def run(args):
     )
     runs = []
     with common.quiet_tensorflow_warnings():
+        stages("base model (thin ResNet-SE), trained once")
+        base = _obtain(
+            store,
+            BASE_SEED,
+            "base",
+            lambda: _train_base(data, settings, verbose),
+        )
         for seed in seeds:
-            runs.append(_run_seed(seed, data, settings, store, stages, verbose))
+            runs.append(
+                _run_seed(seed, base, data, settings, store, stages, verbose)
+            )
 
     stages("report")
     from keras_acorl.cli import speaker_report
@@ -191,51 +203,64 @@ def _load_data(corpus_dir, settings, verbose):
     }
 
 
-def _run_seed(seed, data, settings, store, stages, verbose):
+def _obtain(store, seed, name, train):
+    """`(model, history)` from the checkpoint store, else trained and
+    stored."""
+    stored = store.load(seed, name)
+    if stored is not None:
+        return stored
+    model, history = train()
+    store.save(seed, name, model, history)
+    return model, history
+
+
+def _train_base(data, settings, verbose):
+    from keras_acorl.cli import speaker_training as training
+
+    feed = data["feed"]
+    feed.seed, feed.epoch = BASE_SEED, 0
+    return training.train_classifier(
+        "resnet",
+        feed,
+        data["train"].num_speakers,
+        settings,
+        BASE_SEED,
+        verbose,
+    )
+
+
+def _run_seed(seed, base, data, settings, store, stages, verbose):
+    from keras_acorl.cli import speaker_scoring
     from keras_acorl.cli import speaker_training as training
 
     feed, speakers = data["feed"], data["train"].num_speakers
-    feed.seed, feed.epoch = seed, 0
-    trained, histories = {}, {}
+    trained = {training.BASE: base[0]}
+    histories = {training.BASE: base[1]}
 
-    def obtain(name, train):
-        stored = store.load(seed, name)
-        if stored is None:
-            model, history = train()
-            store.save(seed, name, model, history)
-        else:
-            model, history = stored
-        trained[name], histories[name] = model, history
+    def train(name, fn):
+        def run_training():
+            feed.seed, feed.epoch = seed, 0
+            return fn()
 
-    stages(f"seed {seed}: base model (thin ResNet-SE)")
-    obtain(
-        training.BASE,
-        lambda: training.train_classifier(
-            "resnet", feed, speakers, settings, seed, verbose
-        ),
-    )
+        trained[name], histories[name] = _obtain(
+            store, seed, name, run_training
+        )
+
     stages(f"seed {seed}: independent model (small ECAPA-TDNN)")
-    obtain(
+    train(
         training.INDEPENDENT,
         lambda: training.train_classifier(
             "ecapa", feed, speakers, settings, seed + 1000, verbose
         ),
     )
     stages(f"seed {seed}: ACoRL alliance (small ECAPA-TDNN)")
-    obtain(
+    train(
         training.ALLIANCE,
         lambda: training.train_alliance(
-            trained[training.BASE],
-            feed,
-            speakers,
-            settings,
-            seed + 1000,
-            verbose,
+            base[0], feed, speakers, settings, seed + 1000, verbose
         ),
     )
     stages(f"seed {seed}: scoring")
-    from keras_acorl.cli import speaker_scoring
-
     result = speaker_scoring.evaluate(trained, data)
     result["seed"] = seed
     result["histories"] = histories

@@ -38,6 +38,7 @@ def evaluate(classifiers, data):
         (test labels), `"cka"` (model -> linear CKA of its test embeddings
         with the base model's).
     """
+    import keras
     import numpy as np
 
     from keras_acorl import FusionEnsemble
@@ -47,7 +48,7 @@ def evaluate(classifiers, data):
     from keras_acorl.scoring import score_trials
 
     models = {
-        name: _embedding_model(classifier)
+        name: _embedding_model(classifier, name)
         for name, classifier in classifiers.items()
     }
     for fusion, other in _PAIRS.items():
@@ -59,13 +60,21 @@ def evaluate(classifiers, data):
             head="identity",
             name=fusion,
         )
+    # Every model in one multi-output model: one pass (and compilation)
+    # per utterance length.
+    inputs = keras.Input(shape=classifiers[BASE].input.shape[1:])
+    together = keras.Model(
+        inputs, {name: model(inputs) for name, model in models.items()}
+    )
+    test = embed_utterances(together, data["test"])
+    dev = embed_utterances(together, data["dev"])
     scores, dev_scores, embeddings = {}, {}, {}
-    for name, model in models.items():
-        test = embed_utterances(model, data["test"])
-        dev = embed_utterances(model, data["dev"])
-        scores[name], labels = score_trials(data["test_trials"], test)
-        dev_scores[name], dev_labels = score_trials(data["dev_trials"], dev)
-        embeddings[name] = np.stack([test[u] for u in sorted(test)])
+    for name in models:
+        scores[name], labels = score_trials(data["test_trials"], test[name])
+        dev_scores[name], dev_labels = score_trials(
+            data["dev_trials"], dev[name]
+        )
+        embeddings[name] = np.stack([test[name][u] for u in sorted(test[name])])
     for fusion, row in ((TRADITIONAL, TRADITIONAL_LR), (ACORL, ACORL_LR)):
         members = [BASE, _PAIRS[fusion]]
         fusion_model = LogisticScoreFusion()
@@ -100,9 +109,9 @@ def verification_metrics(scores, labels):
     }
 
 
-def _embedding_model(classifier):
+def _embedding_model(classifier, name):
     import keras
 
     return keras.Model(
-        classifier.input, classifier.get_layer("embedding").output
+        classifier.input, classifier.get_layer("embedding").output, name=name
     )

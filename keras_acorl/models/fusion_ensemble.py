@@ -312,6 +312,16 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
             self.head.build((None, self._features_size))
         self.built = True
 
+    def compute_output_shape(self, input_shape):
+        # Without it, Keras traces `call` to infer shapes, which fails on
+        # JAX for members with strided convolutions over a dynamic axis.
+        if self.method != "concat":
+            return self.members[0].compute_output_shape(input_shape)
+        features_shape = (input_shape[0], self._features_size)
+        if self.head is None:
+            return features_shape
+        return self.head.compute_output_shape(features_shape)
+
     def call(self, inputs, training=None):
         if self.method == "concat":
             features = [

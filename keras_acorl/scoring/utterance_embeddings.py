@@ -19,7 +19,7 @@ def embed_utterances(
 
     Args:
         encoder: `keras.Model` mapping a batch of utterances to embeddings
-            `(batch, dim)`.
+            `(batch, dim)`, or to a dict of them.
         corpus: object with `utterances` and `load(utt_id)`, such as a
             `keras_acorl.datasets.VoxCelebCorpus` (waveforms) or
             `LogMelCorpus` (features).
@@ -30,7 +30,9 @@ def embed_utterances(
 
     Returns:
         dict `utt_id -> float32 embedding`, for
-        `keras_acorl.scoring.score_trials`.
+        `keras_acorl.scoring.score_trials`; for an encoder with a dict of
+        outputs (several encoders in one model, one pass), a dict
+        `output name -> {utt_id -> embedding}`.
 
     Example:
 
@@ -75,6 +77,12 @@ def embed_utterances(
         outputs = encoder.predict(
             batch, batch_size=min(batch_size, len(batch)), verbose=0
         )
-        for utt_id, vector in zip(ids, np.asarray(outputs)):
-            embeddings[utt_id] = vector.astype("float32")
+        if isinstance(outputs, dict):
+            for name, vectors in outputs.items():
+                found = embeddings.setdefault(name, {})
+                for utt_id, vector in zip(ids, np.asarray(vectors)):
+                    found[utt_id] = vector.astype("float32")
+        else:
+            for utt_id, vector in zip(ids, np.asarray(outputs)):
+                embeddings[utt_id] = vector.astype("float32")
     return embeddings

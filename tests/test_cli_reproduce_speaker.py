@@ -1,0 +1,90 @@
+"""`keras-acorl reproduce speaker --quick`: end to end, resume, scoring."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from keras_acorl.cli import reproduce_speaker
+from keras_acorl.cli import speaker_scoring
+from keras_acorl.cli.main import main
+from keras_acorl.metrics import equal_error_rate
+from keras_acorl.scoring import embed_utterances
+from keras_acorl.scoring import score_trials
+from tests.test_synthetic_speakers import needs_synthesizers
+
+ROWS = (
+    "| base (thin ResNet-SE)",
+    "| independent (small ECAPA-TDNN)",
+    "| ACoRL alliance (small ECAPA-TDNN)",
+    "| traditional fusion (base + independent)",
+    "| ACoRL fusion (base + alliance)",
+    "| traditional fusion, logistic (dev-fitted)",
+    "| ACoRL fusion, logistic (dev-fitted)",
+)
+
+
+@needs_synthesizers
+def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
+    output_dir, corpus_dir = tmp_path / "out", tmp_path / "corpus"
+    argv = [
+        "reproduce",
+        "speaker",
+        "--quick",
+        "--output-dir",
+        str(output_dir),
+        "--corpus-dir",
+        str(corpus_dir),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "reusing" not in out and "| ACoRL fusion" in out
+    report = (output_dir / "report.md").read_text()
+    for row in ROWS:
+        assert row in report
+    for png in ("det_curves.png", "training_curves.png"):
+        assert (output_dir / png).read_bytes().startswith(b"\x89PNG")
+    first = json.loads((output_dir / "results.json").read_text())
+    assert first["config"]["backend"] == keras.backend.backend()
+    metrics = first["runs"][0]["metrics"]
+    for row in speaker_scoring.ROWS:
+        assert 0.0 <= metrics[row]["eer"] <= 1.0
+        assert 0.0 <= metrics[row]["min_dcf_0.01"] <= 1.0 + 1e-9
+    assert "adversary_fit_0" in first["runs"][0]["histories"]["alliance"]
+
+    # A second run reuses every model (and the corpus) and agrees.
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("reusing") == 3 and "skipping generation" in out
+    second = json.loads((output_dir / "results.json").read_text())
+    for row, values in second["runs"][0]["metrics"].items():
+        assert values == pytest.approx(metrics[row])
+
+    # The one-pass scoring equals scoring each model on its own, and the
+    # embedding fusion is the mean of the members' cosines.
+    settings = reproduce_speaker.SETTINGS["quick"]
+    data = reproduce_speaker._load_data(str(corpus_dir), settings, False)
+    (config_dir,) = (output_dir / "checkpoints").iterdir()
+    classifiers = {
+        name: keras.saving.load_model(
+            config_dir / "seed_0" / f"{name}.keras", compile=False
+        )
+        for name in ("base", "independent", "alliance")
+    }
+    result = speaker_scoring.evaluate(classifiers, data)
+    alone = {}
+    for name, classifier in classifiers.items():
+        encoder = keras.Model(
+            classifier.input, classifier.get_layer("embedding").output
+        )
+        embeddings = embed_utterances(encoder, data["test"])
+        alone[name], labels = score_trials(data["test_trials"], embeddings)
+        np.testing.assert_allclose(result["scores"][name], alone[name], 1e-5)
+    np.testing.assert_allclose(
+        result["scores"]["acorl_fusion"],
+        (alone["base"] + alone["alliance"]) / 2,
+        atol=1e-5,
+    )
+    eer = equal_error_rate(result["scores"]["alliance"], labels)[0]
+    assert eer == pytest.approx(metrics["alliance"]["eer"])
