@@ -72,3 +72,13 @@ class CheckpointStore:
         os.replace(partial, path)
         if self.verbose:
             print(f"    saved {path}", flush=True)
+
+    def obtain(self, seed, name, train):
+        """`(model, history)`: the stored model if `name` was finished for
+        `seed`, else `train()`'s result, stored first."""
+        stored = self.load(seed, name)
+        if stored is not None:
+            return stored
+        model, history = train()
+        self.save(seed, name, model, history)
+        return model, history

@@ -364,12 +364,7 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
     def train_or_reuse(name, description, train):
         stage(f"seed {seed}: {description}")
-        reused = store.load(seed, name)
-        if reused is not None:
-            return reused
-        model, history = train()
-        store.save(seed, name, model, history)
-        return model, history
+        return store.obtain(seed, name, train)
 
     models, histories = {}, {}
     base_names = []

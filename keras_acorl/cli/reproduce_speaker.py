@@ -124,8 +124,7 @@ def run(args):
     runs = []
     with common.quiet_tensorflow_warnings():
         stages("base model (thin ResNet-SE), trained once")
-        base = _obtain(
-            store,
+        base = store.obtain(
             BASE_SEED,
             "base",
             lambda: _train_base(data, settings, verbose),
@@ -203,17 +202,6 @@ def _load_data(corpus_dir, settings, verbose):
     }
 
 
-def _obtain(store, seed, name, train):
-    """`(model, history)` from the checkpoint store, else trained and
-    stored."""
-    stored = store.load(seed, name)
-    if stored is not None:
-        return stored
-    model, history = train()
-    store.save(seed, name, model, history)
-    return model, history
-
-
 def _train_base(data, settings, verbose):
     from keras_acorl.cli import speaker_training as training
 
@@ -242,9 +230,7 @@ def _run_seed(seed, base, data, settings, store, stages, verbose):
             feed.seed, feed.epoch = seed, 0
             return fn()
 
-        trained[name], histories[name] = _obtain(
-            store, seed, name, run_training
-        )
+        trained[name], histories[name] = store.obtain(seed, name, run_training)
 
     stages(f"seed {seed}: independent model (small ECAPA-TDNN)")
     train(
