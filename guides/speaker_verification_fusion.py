@@ -157,7 +157,7 @@ def compile_for_speakers(model):
 
 base = zoo.speaker_classifier(
     zoo.thin_resnet_se(
-        channels=(4, 8, 8, 8) if QUICK else (4, 8, 16, 32), **SMALL
+        channels=(8, 8, 8, 8) if QUICK else (8, 8, 16, 32), **SMALL
     ),
     train.num_speakers,
 )

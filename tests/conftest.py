@@ -13,4 +13,5 @@ def _seed_everything():
     keras.utils.set_random_seed(1337)
     np.random.seed(1337)
     yield
-    keras.backend.clear_session()
+    # Without the full garbage collection (about 0.6 s per test here).
+    keras.backend.clear_session(free_memory=False)
