@@ -37,7 +37,9 @@ def thin_resnet_se(
     Args:
         num_mel_bins: int. Mel bins of the features. Defaults to `80`.
         channels: tuple of ints. Channels of each stage. Defaults to
-            `(8, 16, 32, 64)`.
+            `(8, 16, 32, 64)`. Keep every stage at 8 channels or more: with
+            4, training crashed inside PyTorch 2.13's CPU backward pass
+            (heap corruption), while TensorFlow and JAX were fine.
         blocks_per_stage: tuple of ints, as long as `channels`. Residual
             blocks per stage. Defaults to `(1, 1, 1, 1)`.
         embedding_dim: int. Size of the embedding. Defaults to `128`.
