@@ -29,7 +29,7 @@ BASE_SEED = 0
 SETTINGS = {
     "full": {
         "corpus_preset": "default",
-        "epochs": 8,
+        "epochs": 6,
         "batch_size": 32,
         "crop_seconds": 1.0,
         "resnet_channels": [8, 8, 16, 32],
