@@ -60,21 +60,26 @@ def evaluate(classifiers, data):
             head="identity",
             name=fusion,
         )
-    # Every model in one multi-output model: one pass (and compilation)
-    # per utterance length.
+    # The models in one multi-output model: one pass (and compilation)
+    # per utterance length. The development trials only serve the
+    # logistic fusion of the single models.
     inputs = keras.Input(shape=classifiers[BASE].input.shape[1:])
-    together = keras.Model(
-        inputs, {name: model(inputs) for name, model in models.items()}
-    )
-    test = embed_utterances(together, data["test"])
-    dev = embed_utterances(together, data["dev"])
+
+    def together(names):
+        return keras.Model(
+            inputs, {name: models[name](inputs) for name in names}
+        )
+
+    test = embed_utterances(together(list(models)), data["test"])
+    dev = embed_utterances(together(list(classifiers)), data["dev"])
     scores, dev_scores, embeddings = {}, {}, {}
     for name in models:
         scores[name], labels = score_trials(data["test_trials"], test[name])
+        embeddings[name] = np.stack([test[name][u] for u in sorted(test[name])])
+    for name in classifiers:
         dev_scores[name], dev_labels = score_trials(
             data["dev_trials"], dev[name]
         )
-        embeddings[name] = np.stack([test[name][u] for u in sorted(test[name])])
     for fusion, row in ((TRADITIONAL, TRADITIONAL_LR), (ACORL, ACORL_LR)):
         members = [BASE, _PAIRS[fusion]]
         fusion_model = LogisticScoreFusion()

@@ -73,10 +73,12 @@ def embed_utterances(
     embeddings = {}
     for length in sorted(buckets):
         ids, rows = zip(*buckets[length])
-        batch = np.stack(rows)
-        outputs = encoder.predict(
-            batch, batch_size=min(batch_size, len(batch)), verbose=0
-        )
+        size = min(batch_size, len(rows))
+        # Whole batches only (rows repeated at the end, outputs dropped):
+        # one batch shape per bucket, so one compilation.
+        padded_rows = -(-len(rows) // size) * size
+        batch = np.stack(rows + rows[: padded_rows - len(rows)])
+        outputs = encoder.predict(batch, batch_size=size, verbose=0)
         if isinstance(outputs, dict):
             for name, vectors in outputs.items():
                 found = embeddings.setdefault(name, {})
