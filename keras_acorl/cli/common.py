@@ -122,3 +122,9 @@ def predict_all(models, x):
     # Equal batches: one compilation per split on JAX.
     batch_size = len(x) if len(x) <= 1024 else 500
     return combined.predict(x, batch_size=batch_size, verbose=0)
+
+
+def plain_history(history):
+    """A `keras.callbacks.History`'s logs as `{name: [float, ...]}` (JSON
+    ready)."""
+    return {k: [float(v) for v in vs] for k, vs in history.history.items()}

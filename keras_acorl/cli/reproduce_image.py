@@ -351,7 +351,7 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
             callbacks=list(callbacks),
             verbose=fit_verbose,
         )
-        return {k: [float(v) for v in vs] for k, vs in history.history.items()}
+        return common.plain_history(history)
 
     classification = dict(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -432,9 +432,7 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
         history = distiller.fit(
             x_train, batch_size=batch_size, epochs=epochs, verbose=fit_verbose
         )
-        return student, {
-            k: [float(v) for v in vs] for k, vs in history.history.items()
-        }
+        return student, common.plain_history(history)
 
     models[STUDENT], histories[STUDENT] = train_or_reuse(
         STUDENT,

@@ -2,6 +2,8 @@
 independently trained model and an ACoRL alliance, trained on log-mel
 crops with the AAM-softmax loss."""
 
+from keras_acorl.cli import common
+
 # Model names, in table order.
 BASE = "base"
 INDEPENDENT = "independent"
@@ -55,7 +57,7 @@ def train_classifier(family, feed, num_speakers, settings, seed, verbose):
     history = classifier.fit(
         feed, epochs=settings["epochs"], verbose=2 if verbose else 0
     )
-    return classifier, _plain(history.history)
+    return classifier, common.plain_history(history)
 
 
 def train_alliance(base, feed, num_speakers, settings, seed, verbose):
@@ -83,8 +85,4 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
         verbose=2 if verbose else 0,
         callbacks=[GradientReversalScheduler(DANNRamp())],
     )
-    return model.classifier, _plain(history.history)
-
-
-def _plain(history):
-    return {k: [float(v) for v in values] for k, values in history.items()}
+    return model.classifier, common.plain_history(history)
