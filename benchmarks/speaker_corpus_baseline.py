@@ -1,7 +1,7 @@
 """How hard is the synthetic speaker corpus? A naive baseline.
 
 Generates (or reuses) the corpus of
-`keras_acorl.datasets.generate_speaker_corpus`, then scores its trial
+`keras_acorl.speaker.generate_speaker_corpus`, then scores its trial
 lists with a baseline that learns nothing: the embedding of an utterance
 is its log-mel spectrogram (64 mel bands, 25 ms windows, 10 ms hop)
 averaged over frames, and a trial's score is the cosine similarity of the
@@ -30,15 +30,15 @@ import time
 
 import numpy as np
 
-from keras_acorl.datasets import VoxCelebCorpus
-from keras_acorl.datasets import generate_speaker_corpus
-from keras_acorl.datasets import read_trial_list
-from keras_acorl.metrics import equal_error_rate
-from keras_acorl.metrics import min_dcf
-from keras_acorl.scoring import s_norm
-from keras_acorl.scoring import score_trials
-from keras_acorl.scoring import speaker_cohort
-from keras_acorl.scoring import trial_embeddings
+from keras_acorl.speaker import VoxCelebCorpus
+from keras_acorl.speaker import equal_error_rate
+from keras_acorl.speaker import generate_speaker_corpus
+from keras_acorl.speaker import min_dcf
+from keras_acorl.speaker import read_trial_list
+from keras_acorl.speaker import s_norm
+from keras_acorl.speaker import score_trials
+from keras_acorl.speaker import speaker_cohort
+from keras_acorl.speaker import trial_embeddings
 
 
 def mean_log_mel(waveform, sample_rate=16000):

@@ -21,10 +21,10 @@ import time
 import keras
 import numpy as np
 
-from keras_acorl.losses import AdditiveAngularMarginLoss
-from keras_acorl.zoo import small_ecapa_tdnn
-from keras_acorl.zoo import speaker_classifier
-from keras_acorl.zoo import thin_resnet_se
+from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import small_ecapa_tdnn
+from keras_acorl.speaker import speaker_classifier
+from keras_acorl.speaker import thin_resnet_se
 
 BUILDERS = {
     "thin_resnet_se": thin_resnet_se,

@@ -55,10 +55,10 @@ import keras
 import numpy as np
 
 import keras_acorl
+from keras_acorl.analysis import cka_matrix
+from keras_acorl.analysis import linear_probe_r2
 from keras_acorl.datasets import load_mnist5k
 from keras_acorl.layers import GradientReversal
-from keras_acorl.metrics import cka_matrix
-from keras_acorl.metrics import linear_probe_r2
 from keras_acorl.zoo import small_cnn
 from keras_acorl.zoo import split_encoder_head
 

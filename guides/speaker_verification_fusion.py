@@ -52,23 +52,23 @@ import keras
 import numpy as np
 
 import keras_acorl
-from keras_acorl import zoo
+from keras_acorl import speaker
 from keras_acorl.callbacks import GradientReversalScheduler
-from keras_acorl.datasets import LogMelCorpus
-from keras_acorl.datasets import SpeakerCropDataset
-from keras_acorl.datasets import VoxCelebCorpus
-from keras_acorl.datasets import generate_speaker_corpus
-from keras_acorl.datasets import read_trial_list
-from keras_acorl.layers import CosineClassifier
-from keras_acorl.losses import AdditiveAngularMarginLoss
-from keras_acorl.metrics import equal_error_rate
-from keras_acorl.metrics import min_dcf
-from keras_acorl.plots import plot_det_curves
 from keras_acorl.schedules import DANNRamp
-from keras_acorl.scoring import LogisticScoreFusion
-from keras_acorl.scoring import embed_utterances
-from keras_acorl.scoring import fuse_scores
-from keras_acorl.scoring import score_trials
+from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import CosineClassifier
+from keras_acorl.speaker import LogisticScoreFusion
+from keras_acorl.speaker import LogMelCorpus
+from keras_acorl.speaker import SpeakerCropDataset
+from keras_acorl.speaker import VoxCelebCorpus
+from keras_acorl.speaker import embed_utterances
+from keras_acorl.speaker import equal_error_rate
+from keras_acorl.speaker import fuse_scores
+from keras_acorl.speaker import generate_speaker_corpus
+from keras_acorl.speaker import min_dcf
+from keras_acorl.speaker import plot_det_curves
+from keras_acorl.speaker import read_trial_list
+from keras_acorl.speaker import score_trials
 
 QUICK = os.environ.get("KERAS_ACORL_QUICK", "") not in ("", "0")
 EPOCHS = 1 if QUICK else 6
@@ -124,7 +124,7 @@ each utterance once, with the mean over time subtracted *per utterance*
 utterances in the batch). `SpeakerCropDataset` then serves batches of
 random fixed-length crops with their speaker labels, reproducibly for a
 seed. The same features are computed inside a model by
-`keras_acorl.layers.LogMelFrontend`, so an exported model can take raw
+`keras_acorl.speaker.LogMelFrontend`, so an exported model can take raw
 16 kHz audio.
 """
 
@@ -137,7 +137,7 @@ print("a batch of crops:", crops.shape, labels.shape)
 """
 ## The base system: a thin ResNet-SE with AAM-softmax
 
-`zoo.speaker_classifier` puts a `CosineClassifier` on an encoder: it
+`speaker.speaker_classifier` puts a `CosineClassifier` on an encoder: it
 outputs the cosine of the embedding with one weight vector per training
 speaker. `AdditiveAngularMarginLoss` adds an angular margin to the true
 speaker's angle before a scaled softmax, which pulls each speaker's
@@ -155,8 +155,8 @@ def compile_for_speakers(model):
     )
 
 
-base = zoo.speaker_classifier(
-    zoo.thin_resnet_se(
+base = speaker.speaker_classifier(
+    speaker.thin_resnet_se(
         channels=(8, 8, 8, 8) if QUICK else (8, 8, 16, 32), **SMALL
     ),
     train.num_speakers,
@@ -178,13 +178,15 @@ reversal up (the DANN schedule) so the speakers are learned first.
 
 ECAPA = dict(channels=16 if QUICK else 64, **SMALL)
 keras.utils.set_random_seed(1)
-independent_encoder = zoo.small_ecapa_tdnn(**ECAPA)
+independent_encoder = speaker.small_ecapa_tdnn(**ECAPA)
 initial_weights = independent_encoder.get_weights()
-independent = zoo.speaker_classifier(independent_encoder, train.num_speakers)
+independent = speaker.speaker_classifier(
+    independent_encoder, train.num_speakers
+)
 compile_for_speakers(independent)
 independent.fit(feed, epochs=EPOCHS, verbose=0)
 
-alliance_encoder = zoo.small_ecapa_tdnn(**ECAPA)
+alliance_encoder = speaker.small_ecapa_tdnn(**ECAPA)
 alliance_encoder.set_weights(initial_weights)
 acorl = keras_acorl.ComplementaryModel(
     base_models=[base],

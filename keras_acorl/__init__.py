@@ -5,6 +5,7 @@ Train a model that learns what existing models missed
 or PyTorch.
 """
 
+from keras_acorl import analysis
 from keras_acorl import callbacks
 from keras_acorl import data
 from keras_acorl import layers
@@ -20,6 +21,7 @@ __all__ = [
     "FusionEnsemble",
     "MEALDistiller",
     "__version__",
+    "analysis",
     "callbacks",
     "data",
     "layers",

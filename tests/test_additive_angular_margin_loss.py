@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_acorl.layers import CosineClassifier
-from keras_acorl.losses import AdditiveAngularMarginLoss
+from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import CosineClassifier
 from tests.helpers import value_and_gradient
 
 

@@ -8,9 +8,9 @@ import pytest
 from keras_acorl.cli import reproduce_speaker
 from keras_acorl.cli import speaker_scoring
 from keras_acorl.cli.main import main
-from keras_acorl.metrics import equal_error_rate
-from keras_acorl.scoring import embed_utterances
-from keras_acorl.scoring import score_trials
+from keras_acorl.speaker import embed_utterances
+from keras_acorl.speaker import equal_error_rate
+from keras_acorl.speaker import score_trials
 from tests.test_synthetic_speakers import needs_synthesizers
 
 ROWS = (

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import keras_acorl
-from keras_acorl.metrics import linear_probe_r2
+from keras_acorl.analysis import linear_probe_r2
 from tests.helpers import assert_weights_unchanged
 from tests.helpers import run_model_saving_test
 from tests.helpers import weights_snapshot

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_acorl.plots import plot_det_curves
+from keras_acorl.speaker import plot_det_curves
 
 
 def test_writes_a_png(tmp_path):

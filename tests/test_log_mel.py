@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_acorl.audio import log_mel_spectrogram
-from keras_acorl.layers import LogMelFrontend
+from keras_acorl.speaker import LogMelFrontend
+from keras_acorl.speaker import log_mel_spectrogram
 from tests.helpers import run_serialization_test
 
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from keras_acorl.metrics import cka_matrix
-from keras_acorl.metrics import linear_cka
-from keras_acorl.metrics import linear_probe_r2
+from keras_acorl.analysis import cka_matrix
+from keras_acorl.analysis import linear_cka
+from keras_acorl.analysis import linear_probe_r2
 
 
 def _hsic_cka(a, b):

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from keras_acorl.scoring import LogisticScoreFusion
-from keras_acorl.scoring import cosine_scores
-from keras_acorl.scoring import fuse_scores
-from keras_acorl.scoring import s_norm
-from keras_acorl.scoring import score_trials
-from keras_acorl.scoring import speaker_cohort
-from keras_acorl.scoring import trial_embeddings
+from keras_acorl.speaker import LogisticScoreFusion
+from keras_acorl.speaker import cosine_scores
+from keras_acorl.speaker import fuse_scores
+from keras_acorl.speaker import s_norm
+from keras_acorl.speaker import score_trials
+from keras_acorl.speaker import speaker_cohort
+from keras_acorl.speaker import trial_embeddings
 
 
 def cos(a, b):

@@ -2,10 +2,10 @@ import keras
 import numpy as np
 import pytest
 
-from keras_acorl.layers import AttentiveStatisticsPooling
-from keras_acorl.layers import CosineClassifier
-from keras_acorl.layers import SERes2Block
-from keras_acorl.layers import StatisticsPooling
+from keras_acorl.speaker import AttentiveStatisticsPooling
+from keras_acorl.speaker import CosineClassifier
+from keras_acorl.speaker import SERes2Block
+from keras_acorl.speaker import StatisticsPooling
 from tests.helpers import run_model_saving_test
 from tests.helpers import run_serialization_test
 

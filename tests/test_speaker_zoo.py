@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 
 import keras_acorl
-from keras_acorl.audio import log_mel_spectrogram
-from keras_acorl.layers import CosineClassifier
-from keras_acorl.layers import LogMelFrontend
-from keras_acorl.losses import AdditiveAngularMarginLoss
-from keras_acorl.zoo import small_ecapa_tdnn
-from keras_acorl.zoo import speaker_classifier
+from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import CosineClassifier
+from keras_acorl.speaker import LogMelFrontend
+from keras_acorl.speaker import log_mel_spectrogram
+from keras_acorl.speaker import small_ecapa_tdnn
+from keras_acorl.speaker import speaker_classifier
+from keras_acorl.speaker import thin_resnet_se
 from keras_acorl.zoo import split_encoder_head
-from keras_acorl.zoo import thin_resnet_se
 from tests.helpers import assert_weights_unchanged
 from tests.helpers import run_model_saving_test
 from tests.helpers import weights_snapshot

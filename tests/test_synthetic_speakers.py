@@ -8,9 +8,9 @@ import shutil
 import pytest
 import soundfile
 
-from keras_acorl.datasets import VoxCelebCorpus
-from keras_acorl.datasets import generate_speaker_corpus
-from keras_acorl.datasets import read_trial_list
+from keras_acorl.speaker import VoxCelebCorpus
+from keras_acorl.speaker import generate_speaker_corpus
+from keras_acorl.speaker import read_trial_list
 
 PROGRAMS = ("espeak-ng", "flite")
 MISSING = [p for p in PROGRAMS if shutil.which(p) is None]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from keras_acorl.datasets import read_trial_list
-from keras_acorl.datasets import write_trial_list
+from keras_acorl.speaker import read_trial_list
+from keras_acorl.speaker import write_trial_list
 
 
 def test_read_voxceleb_format_and_round_trip(tmp_path):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from keras_acorl.metrics import det_curve
-from keras_acorl.metrics import equal_error_rate
-from keras_acorl.metrics import min_dcf
+from keras_acorl.speaker import det_curve
+from keras_acorl.speaker import equal_error_rate
+from keras_acorl.speaker import min_dcf
 
 
 def brute_force_points(scores, labels):

@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_acorl.audio import write_wav
-from keras_acorl.datasets import SpeakerCropDataset
-from keras_acorl.datasets import VoxCelebCorpus
+from keras_acorl.speaker import SpeakerCropDataset
+from keras_acorl.speaker import VoxCelebCorpus
+from keras_acorl.speaker import write_wav
 
 RATE = 16000
 

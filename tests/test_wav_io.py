@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from keras_acorl.audio import load_wav
-from keras_acorl.audio import resample_waveform
-from keras_acorl.audio import write_wav
+from keras_acorl.speaker import load_wav
+from keras_acorl.speaker import resample_waveform
+from keras_acorl.speaker import write_wav
 
 
 def tone(seconds, rate, frequency=440.0):

@@ -1,8 +1,8 @@
 import keras
 
+from keras_acorl.keras_compat import assign_during_fit
+from keras_acorl.keras_compat import find_layers
 from keras_acorl.layers.gradient_reversal import GradientReversal
-from keras_acorl.utils.backend_utils import assign_during_fit
-from keras_acorl.utils.backend_utils import find_layers
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")

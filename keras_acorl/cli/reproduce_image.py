@@ -479,8 +479,8 @@ def _evaluate(members, fusions, base_names, x_train, x_test, y_test):
     the new models' embeddings from the bases' (fit on training images)."""
     import numpy as np
 
-    from keras_acorl.metrics import cka_matrix
-    from keras_acorl.metrics import linear_probe_r2
+    from keras_acorl.analysis import cka_matrix
+    from keras_acorl.analysis import linear_probe_r2
 
     train = common.predict_all(members, x_train)
     test = common.predict_all({**members, **fusions}, x_test)

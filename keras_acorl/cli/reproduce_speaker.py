@@ -163,11 +163,11 @@ def _forwarded(args):
 
 
 def _load_data(corpus_dir, settings, verbose):
-    from keras_acorl.datasets import LogMelCorpus
-    from keras_acorl.datasets import SpeakerCropDataset
-    from keras_acorl.datasets import VoxCelebCorpus
-    from keras_acorl.datasets import generate_speaker_corpus
-    from keras_acorl.datasets import read_trial_list
+    from keras_acorl.speaker import LogMelCorpus
+    from keras_acorl.speaker import SpeakerCropDataset
+    from keras_acorl.speaker import VoxCelebCorpus
+    from keras_acorl.speaker import generate_speaker_corpus
+    from keras_acorl.speaker import read_trial_list
 
     info = generate_speaker_corpus(
         corpus_dir, preset=settings["corpus_preset"], seed=0, verbose=verbose

@@ -139,7 +139,7 @@ def _report_text(config, table, gains, seconds, num_seeds):
 
 
 def _plot_det(run, path):
-    from keras_acorl.plots import plot_det_curves
+    from keras_acorl.speaker import plot_det_curves
 
     curves = {ROWS[row]: (run["scores"][row], run["labels"]) for row in ROWS}
     plot_det_curves(curves, path, title=f"DET curves (seed {run['seed']})")

@@ -42,10 +42,10 @@ def evaluate(classifiers, data):
     import numpy as np
 
     from keras_acorl import FusionEnsemble
-    from keras_acorl.metrics import linear_cka
-    from keras_acorl.scoring import LogisticScoreFusion
-    from keras_acorl.scoring import embed_utterances
-    from keras_acorl.scoring import score_trials
+    from keras_acorl.analysis import linear_cka
+    from keras_acorl.speaker import LogisticScoreFusion
+    from keras_acorl.speaker import embed_utterances
+    from keras_acorl.speaker import score_trials
 
     models = {
         name: _embedding_model(classifier, name)
@@ -104,8 +104,8 @@ def evaluate(classifiers, data):
 
 def verification_metrics(scores, labels):
     """EER and minDCF (p_target 0.01 and 0.05) of one score list."""
-    from keras_acorl.metrics import equal_error_rate
-    from keras_acorl.metrics import min_dcf
+    from keras_acorl.speaker import equal_error_rate
+    from keras_acorl.speaker import min_dcf
 
     return {
         "eer": float(equal_error_rate(scores, labels)[0]),

@@ -15,15 +15,15 @@ def build_encoder(family, settings, seed):
     `"resnet"` (thin ResNet-SE) or `"ecapa"` (small ECAPA-TDNN)."""
     import keras
 
-    from keras_acorl import zoo
+    from keras_acorl import speaker
 
     keras.utils.set_random_seed(seed)
     if family == "resnet":
-        return zoo.thin_resnet_se(
+        return speaker.thin_resnet_se(
             channels=tuple(settings["resnet_channels"]),
             embedding_dim=settings["embedding_dim"],
         )
-    return zoo.small_ecapa_tdnn(
+    return speaker.small_ecapa_tdnn(
         channels=settings["ecapa_channels"],
         embedding_dim=settings["embedding_dim"],
     )
@@ -32,7 +32,7 @@ def build_encoder(family, settings, seed):
 def _compile(model, settings, steps):
     import keras
 
-    from keras_acorl.losses import AdditiveAngularMarginLoss
+    from keras_acorl.speaker import AdditiveAngularMarginLoss
 
     schedule = keras.optimizers.schedules.CosineDecay(
         settings["learning_rate"], decay_steps=steps, alpha=0.05
@@ -48,9 +48,9 @@ def _compile(model, settings, steps):
 def train_classifier(family, feed, num_speakers, settings, seed, verbose):
     """Trains `encoder + CosineClassifier` on `feed`; returns `(classifier,
     history)`."""
-    from keras_acorl import zoo
+    from keras_acorl import speaker
 
-    classifier = zoo.speaker_classifier(
+    classifier = speaker.speaker_classifier(
         build_encoder(family, settings, seed), num_speakers
     )
     _compile(classifier, settings, settings["epochs"] * len(feed))
@@ -66,8 +66,8 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
     classifier is the alliance encoder with its cosine head."""
     from keras_acorl import ComplementaryModel
     from keras_acorl.callbacks import GradientReversalScheduler
-    from keras_acorl.layers import CosineClassifier
     from keras_acorl.schedules import DANNRamp
+    from keras_acorl.speaker import CosineClassifier
 
     encoder = build_encoder("ecapa", settings, seed)
     model = ComplementaryModel(

@@ -2,7 +2,7 @@
 running the frozen base models."""
 
 from keras_acorl.models import complementary_model
-from keras_acorl.utils.cached_inputs import make_cached
+from keras_acorl.models.cached_inputs import make_cached
 
 
 def precompute_base_representations(model, x, batch_size=256, verbose=0):

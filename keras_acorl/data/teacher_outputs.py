@@ -3,7 +3,7 @@
 import numpy as np
 
 from keras_acorl.models import meal_distiller
-from keras_acorl.utils.cached_inputs import make_cached
+from keras_acorl.models.cached_inputs import make_cached
 
 
 def precompute_teacher_outputs(distiller, x, batch_size=256, verbose=0):

@@ -3,7 +3,7 @@ import math
 import keras
 import numpy as np
 
-from keras_acorl.utils.validation import check_positive_int
+from keras_acorl.argument_checks import check_positive_int
 
 
 def adaptive_pool_matrix(length, out_dim):

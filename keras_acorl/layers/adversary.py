@@ -1,6 +1,6 @@
 import keras
 
-from keras_acorl.utils.validation import check_positive_int
+from keras_acorl.argument_checks import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")

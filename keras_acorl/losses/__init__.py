@@ -1,8 +1,5 @@
 """Losses of keras-acorl."""
 
-from keras_acorl.losses.additive_angular_margin_loss import (
-    AdditiveAngularMarginLoss,
-)
 from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.losses.similarity_losses import SIMILARITIES
@@ -14,7 +11,6 @@ from keras_acorl.losses.similarity_losses import l2_soft_distance
 from keras_acorl.losses.similarity_losses import soft_cross_entropy
 
 __all__ = [
-    "AdditiveAngularMarginLoss",
     "SIMILARITIES",
     "cosine_distance",
     "kl_divergence",

@@ -1,17 +1,17 @@
 import keras
 
+from keras_acorl import argument_checks
 from keras_acorl.layers.adversary import Adversary
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
-from keras_acorl.utils import representations
-from keras_acorl.utils import validation
-from keras_acorl.utils.cached_inputs import split_cached
-from keras_acorl.utils.export import InferredSignatureExport
-from keras_acorl.utils.freezing import freeze
-from keras_acorl.utils.gradients import scale_gradient
-from keras_acorl.utils.serialization import deserialize_sub_models
-from keras_acorl.utils.serialization import serialize_optional
+from keras_acorl.models import representations
+from keras_acorl.models.cached_inputs import split_cached
+from keras_acorl.models.export import InferredSignatureExport
+from keras_acorl.models.freezing import freeze
+from keras_acorl.models.gradients import scale_gradient
+from keras_acorl.models.serialization import deserialize_sub_models
+from keras_acorl.models.serialization import serialize_optional
 
 # Keys of the structure `call(..., training=True)` returns.
 OUTPUT = "acorl_output"
@@ -167,19 +167,21 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        base_models = validation.check_model_list(base_models, "base_models")
-        validation.check_model(alliance, "alliance")
+        base_models = argument_checks.check_model_list(
+            base_models, "base_models"
+        )
+        argument_checks.check_model(alliance, "alliance")
         _check_alliance(alliance, head)
-        validation.check_same_inputs(
+        argument_checks.check_same_inputs(
             [alliance, *base_models],
             ["`alliance`"]
             + [f"base_models[{i}]" for i in range(len(base_models))],
             "base_models",
         )
-        self.adversarial_weight = validation.check_non_negative(
+        self.adversarial_weight = argument_checks.check_non_negative(
             adversarial_weight, "adversarial_weight"
         )
-        self.adversarial_loss = validation.check_choice(
+        self.adversarial_loss = argument_checks.check_choice(
             adversarial_loss, _DISTANCES, "adversarial_loss"
         )
         if not isinstance(standardize_targets, bool):

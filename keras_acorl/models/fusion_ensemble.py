@@ -3,12 +3,12 @@
 import keras
 import numpy as np
 
-from keras_acorl.utils import representations
-from keras_acorl.utils import validation
-from keras_acorl.utils.export import InferredSignatureExport
-from keras_acorl.utils.freezing import freeze
-from keras_acorl.utils.serialization import deserialize_sub_models
-from keras_acorl.utils.serialization import serialize_optional
+from keras_acorl import argument_checks
+from keras_acorl.models import representations
+from keras_acorl.models.export import InferredSignatureExport
+from keras_acorl.models.freezing import freeze
+from keras_acorl.models.serialization import deserialize_sub_models
+from keras_acorl.models.serialization import serialize_optional
 
 METHODS = ("mean_probs", "mean_logits", "weighted_probs", "concat")
 MEMBER_OUTPUTS = ("logits", "probs")
@@ -163,9 +163,9 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        members = validation.check_model_list(members, "members")
-        validation.check_choice(method, METHODS, "method")
-        validation.check_choice(
+        members = argument_checks.check_model_list(members, "members")
+        argument_checks.check_choice(method, METHODS, "method")
+        argument_checks.check_choice(
             member_outputs, MEMBER_OUTPUTS, "member_outputs"
         )
         _check_distinct(members)
@@ -207,7 +207,7 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                 f"{type(head).__name__}"
             )
         names = [f"members[{i}] ('{m.name}')" for i, m in enumerate(members)]
-        validation.check_same_inputs(members, names, "members")
+        argument_checks.check_same_inputs(members, names, "members")
         output_size = None
         if method != "concat" or head is None:
             output_size = _check_same_output_sizes(members, names)
@@ -470,7 +470,7 @@ def _check_weights(weights, count):
             f"{len(weights)} entries: {weights!r}"
         )
     weights = [
-        validation.check_non_negative(w, f"weights[{i}]")
+        argument_checks.check_non_negative(w, f"weights[{i}]")
         for i, w in enumerate(weights)
     ]
     if sum(weights) <= 0:

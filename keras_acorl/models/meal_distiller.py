@@ -1,16 +1,16 @@
 import keras
 
+from keras_acorl import argument_checks
+from keras_acorl import keras_compat
 from keras_acorl.layers.adaptive_pool_align import AdaptivePoolAlign
 from keras_acorl.layers.discriminator import Discriminator
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.similarity_losses import SIMILARITIES
-from keras_acorl.utils import backend_utils
-from keras_acorl.utils import representations
-from keras_acorl.utils import validation
-from keras_acorl.utils.cached_inputs import split_cached
-from keras_acorl.utils.export import InferredSignatureExport
-from keras_acorl.utils.freezing import freeze
-from keras_acorl.utils.serialization import deserialize_sub_models
+from keras_acorl.models import representations
+from keras_acorl.models.cached_inputs import split_cached
+from keras_acorl.models.export import InferredSignatureExport
+from keras_acorl.models.freezing import freeze
+from keras_acorl.models.serialization import deserialize_sub_models
 
 # Keys of the structure `call(..., training=True)` returns.
 OUTPUT = "meal_output"
@@ -161,28 +161,30 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        teachers = validation.check_model_list(teachers, "teachers")
-        validation.check_model(student, "student")
+        teachers = argument_checks.check_model_list(teachers, "teachers")
+        argument_checks.check_model(student, "student")
         names = ["`student`"] + [f"teachers[{i}]" for i in range(len(teachers))]
-        validation.check_same_inputs([student, *teachers], names, "teachers")
+        argument_checks.check_same_inputs(
+            [student, *teachers], names, "teachers"
+        )
         _check_output_sizes(student, teachers)
-        self.teacher_mode = validation.check_choice(
+        self.teacher_mode = argument_checks.check_choice(
             teacher_mode, TEACHER_MODES, "teacher_mode"
         )
-        self.similarity = validation.check_choice(
+        self.similarity = argument_checks.check_choice(
             similarity, SIMILARITIES, "similarity"
         )
-        self.adversarial_mode = validation.check_choice(
+        self.adversarial_mode = argument_checks.check_choice(
             adversarial_mode, ADVERSARIAL_MODES, "adversarial_mode"
         )
-        self.temperature = validation.check_non_negative(
+        self.temperature = argument_checks.check_non_negative(
             temperature, "temperature"
         )
         if self.temperature == 0:
             raise ValueError(
                 f"`temperature` must be > 0. Received: {temperature}"
             )
-        self.label_weight = validation.check_non_negative(
+        self.label_weight = argument_checks.check_non_negative(
             label_weight, "label_weight"
         )
         if isinstance(align_dim, bool) or not isinstance(align_dim, int):
@@ -470,7 +472,7 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
     ):
         # Called by the JAX trainer only: the optimizer state arrives as
         # arguments; `_discriminator_step` needs it (see
-        # `backend_utils.look_ahead`).
+        # `keras_compat.look_ahead`).
         object.__setattr__(self, "_step_optimizer_values", optimizer_variables)
         try:
             return super().compute_loss_and_updates(
@@ -512,10 +514,10 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 total = total + eta * _binary_cross_entropy(labels, logits)
             return total
 
-        grads = backend_utils.gradients(
+        grads = keras_compat.gradients(
             discriminator_loss, [v.value for v in variables]
         )
-        stepped = backend_utils.look_ahead(self, optimizer, grads, variables)
+        stepped = keras_compat.look_ahead(self, optimizer, grads, variables)
         return [layer_values(stepped, layer) for layer in self.discriminators]
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -676,7 +678,7 @@ def _check_weights(weights, count, argument):
             f"(intermediate taps, then the logits). Received: {weights!r}"
         )
     return [
-        validation.check_non_negative(w, f"{argument}[{i}]")
+        argument_checks.check_non_negative(w, f"{argument}[{i}]")
         for i, w in enumerate(weights)
     ]
 

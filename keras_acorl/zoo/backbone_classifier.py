@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_acorl.utils.validation import check_positive_int
+from keras_acorl.argument_checks import check_positive_int
 
 
 def backbone_classifier(

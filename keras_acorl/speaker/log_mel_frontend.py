@@ -1,0 +1,146 @@
+import keras
+
+from keras_acorl.speaker.log_mel import check_frame_arguments
+
+
+@keras.saving.register_keras_serializable(package="keras_acorl")
+class LogMelFrontend(keras.layers.Layer):
+    """In-graph log-mel features: raw waveforms to `(batch, frames, mels)`.
+
+    Computes, inside the model, the features of
+    `keras_acorl.speaker.log_mel_spectrogram`: a centred (reflect-padded)
+    STFT with a Hann window, the power spectrum through an HTK-scale mel
+    filterbank (`keras.layers.MelSpectrogram`), `log(mel_power + floor)`
+    and, with `mean_normalize`, the mean over time of each mel bin
+    subtracted per utterance (never across the batch). A speaker model
+    with this layer first takes raw audio, so an exported model needs no
+    feature code. The layer has no weights.
+
+    `keras.layers.MelSpectrogram`'s own decibel scaling is not used: its
+    `top_db` clipping takes the maximum over the whole batch, so one
+    utterance's features would depend on the others.
+
+    Args:
+        sample_rate: int. Sample rate of the input in Hz. Defaults to
+            `16000`.
+        num_mel_bins: int. Number of mel bins. Defaults to `80`.
+        frame_length: int. Window length in samples (25 ms at 16 kHz).
+            Defaults to `400`.
+        frame_step: int. Hop between frames in samples (10 ms). Defaults
+            to `160`.
+        fft_length: int >= `frame_length`. FFT size. Defaults to `512`.
+        min_freq: float. Lower edge of the filterbank in Hz. Defaults to
+            `20.0`.
+        max_freq: float or None. Upper edge in Hz; None for
+            `sample_rate / 2`. Defaults to None.
+        floor: float > 0. Added to the mel power before the log. Defaults
+            to `1e-6`.
+        mean_normalize: bool. Subtract the per-utterance mean over time.
+            Defaults to True.
+        **kwargs: Base layer keyword arguments, such as `name`.
+
+    Input shape: `(batch, samples)` float waveforms (any length).
+
+    Output shape: `(batch, 1 + samples // frame_step, num_mel_bins)`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from keras_acorl.speaker import LogMelFrontend
+
+    frontend = LogMelFrontend()
+    audio = np.random.uniform(-0.1, 0.1, size=(2, 32000)).astype("float32")
+    frontend(audio).shape  # (2, 201, 80)
+    ```
+    """
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        num_mel_bins=80,
+        frame_length=400,
+        frame_step=160,
+        fft_length=512,
+        min_freq=20.0,
+        max_freq=None,
+        floor=1e-6,
+        mean_normalize=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        check_frame_arguments(
+            sample_rate,
+            num_mel_bins,
+            frame_length,
+            frame_step,
+            fft_length,
+            floor,
+        )
+        if not isinstance(mean_normalize, bool):
+            raise TypeError(
+                f"`mean_normalize` must be a bool. Received: {mean_normalize!r}"
+            )
+        self.sample_rate = sample_rate
+        self.num_mel_bins = num_mel_bins
+        self.frame_length = frame_length
+        self.frame_step = frame_step
+        self.fft_length = fft_length
+        self.min_freq = float(min_freq)
+        self.max_freq = None if max_freq is None else float(max_freq)
+        self.floor = float(floor)
+        self.mean_normalize = mean_normalize
+        self.mel_spectrogram = keras.layers.MelSpectrogram(
+            fft_length=fft_length,
+            sequence_stride=frame_step,
+            sequence_length=frame_length,
+            window="hann",
+            sampling_rate=sample_rate,
+            num_mel_bins=num_mel_bins,
+            min_freq=self.min_freq,
+            max_freq=self.max_freq,
+            power_to_db=False,
+            mag_exp=2.0,
+            name="mel_spectrogram",
+        )
+
+    def build(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(
+                "LogMelFrontend expects waveforms of shape (batch, samples). "
+                f"Received shape {tuple(input_shape)}."
+            )
+        self.built = True
+
+    def call(self, inputs):
+        inputs = keras.ops.cast(inputs, "float32")
+        # (batch, mels, frames) -> (batch, frames, mels).
+        mel = keras.ops.transpose(self.mel_spectrogram(inputs), (0, 2, 1))
+        features = keras.ops.log(mel + self.floor)
+        if self.mean_normalize:
+            features = features - keras.ops.mean(
+                features, axis=1, keepdims=True
+            )
+        return keras.ops.cast(features, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        samples = input_shape[1]
+        frames = None if samples is None else 1 + samples // self.frame_step
+        return (input_shape[0], frames, self.num_mel_bins)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "sample_rate": self.sample_rate,
+                "num_mel_bins": self.num_mel_bins,
+                "frame_length": self.frame_length,
+                "frame_step": self.frame_step,
+                "fft_length": self.fft_length,
+                "min_freq": self.min_freq,
+                "max_freq": self.max_freq,
+                "floor": self.floor,
+                "mean_normalize": self.mean_normalize,
+            }
+        )
+        return config
