@@ -20,8 +20,8 @@ def test_public_surface():
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_import_does_not_pull_in_tensorflow(backend):
     code = (
-        "import sys, keras_acorl, keras_acorl.metrics, keras_acorl.datasets;"
-        "import keras_acorl.zoo;"
+        "import sys, keras_acorl, keras_acorl.analysis, keras_acorl.datasets;"
+        "import keras_acorl.zoo, keras_acorl.speaker;"
         "assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
     )
     env = dict(os.environ, KERAS_BACKEND=backend)
