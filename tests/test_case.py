@@ -159,9 +159,10 @@ def run_precision_check(cls, init_kwargs, input_data, policy="mixed_bfloat16"):
     assert np.all(np.isfinite(np.asarray(_numpy(keras.tree.flatten(eager)[0]))))
 
 
-def run_config_check(layer, input_data):
+def run_config_check(layer, input_data, outputs=None):
     """`from_config(get_config())` (directly and through JSON) restores the
-    same config; with the same weights it gives identical outputs."""
+    same config; with the same weights it gives identical outputs (to
+    `outputs`, `layer(input_data)` by default)."""
     config = layer.get_config()
     restored = run_serialization_test(layer)
     serialized = json.loads(
@@ -172,9 +173,9 @@ def run_config_check(layer, input_data):
     assert revived.get_config() == config
     restored(input_data)  # Builds it.
     restored.set_weights(layer.get_weights())
-    _assert_same_outputs(
-        layer(input_data), restored(input_data), 0.0, "from_config"
-    )
+    if outputs is None:
+        outputs = layer(input_data)
+    _assert_same_outputs(outputs, restored(input_data), 0.0, "from_config")
 
 
 def run_layer_test(
@@ -246,7 +247,7 @@ def run_layer_test(
     if expected_output_data is not None:
         _assert_same_outputs(expected_output_data, eager, atol, "values")
 
-    run_config_check(layer, input_data)
+    run_config_check(layer, input_data, eager)
     if run_saving:
         with tempfile.TemporaryDirectory() as directory:
             run_model_saving_test(
