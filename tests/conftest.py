@@ -8,6 +8,16 @@ import pytest
 os.environ.setdefault("KERAS_ACORL_QUICK", "1")
 
 
+def pytest_configure(config):
+    # `make test` runs the whole suite on its first backend and
+    # `-m "not backend_free"` on the others.
+    config.addinivalue_line(
+        "markers",
+        "backend_free: the test does not depend on KERAS_BACKEND (NumPy "
+        "only); `make test` runs it on the first backend only.",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _seed_everything():
     keras.utils.set_random_seed(1337)
