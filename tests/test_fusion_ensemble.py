@@ -490,14 +490,6 @@ def test_weights_errors():
             FusionEnsemble(members, method=method, weights=[1.0, 1.0])
 
 
-def test_docstring_example_runs():
-    code = FusionEnsemble.__doc__.split("```python")[1].split("```")[0]
-    lines = code.splitlines()
-    indent = min(len(s) - len(s.lstrip()) for s in lines if s.strip())
-    code = "\n".join(line[indent:] for line in lines)
-    exec(compile(code, "<FusionEnsemble docstring>", "exec"), {})
-
-
 def _l2(features):
     return features / np.linalg.norm(features, axis=-1, keepdims=True)
 
