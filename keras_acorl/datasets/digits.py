@@ -1,6 +1,7 @@
 """scikit-learn's 8x8 digits (1797 images), offline."""
 
 import numpy as np
+import sklearn.datasets
 
 from keras_acorl.datasets.splits import check_test_fraction
 from keras_acorl.datasets.splits import stratified_split
@@ -32,15 +33,7 @@ def load_digits(test_fraction=0.2, seed=0):
     ```
     """
     check_test_fraction(test_fraction)
-    try:
-        from sklearn import datasets
-    except ImportError:
-        raise ImportError(
-            "`load_digits` needs scikit-learn, which is not installed. "
-            "Install it with `pip install keras-acorl[data]` (or "
-            "`pip install scikit-learn`)."
-        ) from None
-    digits = datasets.load_digits()
+    digits = sklearn.datasets.load_digits()
     # Pixel values are integers in [0, 16].
     x = (digits.images / 16.0).reshape(-1, 8, 8, 1).astype("float32")
     y = np.asarray(digits.target, dtype="int32")

@@ -118,12 +118,7 @@ def load_image_folder(
     ```
     """
     directory = os.fspath(directory)
-    try:
-        check_test_fraction(validation_fraction)
-    except ValueError as error:
-        raise ValueError(
-            str(error).replace("test_fraction", "validation_fraction")
-        ) from None
+    check_test_fraction(validation_fraction, "validation_fraction")
     class_names, labels = _list_images(directory, class_names)
     import keras
     import tensorflow as tf
@@ -142,7 +137,7 @@ def load_image_folder(
     )
     indices = np.arange(len(labels))
     (train_index, _), (validation_index, _) = stratified_split(
-        indices, labels, validation_fraction, seed
+        indices, labels, validation_fraction, seed, "validation_fraction"
     )
     in_train = np.zeros(len(labels), dtype=bool)
     in_train[train_index] = True

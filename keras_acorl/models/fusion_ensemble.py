@@ -295,10 +295,8 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
         if self.method == "concat":
             return None
         if self.fusion_logits is not None:
-            logits = keras.ops.convert_to_numpy(self.fusion_logits)
-            logits = logits.astype("float64")
-            exp = np.exp(logits - logits.max())
-            return (exp / exp.sum()).astype("float32")
+            weights = keras.ops.softmax(self.fusion_logits, axis=0)
+            return keras.ops.convert_to_numpy(weights).astype("float32")
         if self._fixed_weights is not None:
             return np.asarray(self._fixed_weights, dtype="float32")
         count = len(self.members)
@@ -329,7 +327,9 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
                 for extractor in self._extractors
             ]
             if self.normalize_representations:
-                features = [_l2_normalize(f) for f in features]
+                features = [
+                    keras.ops.normalize(f, axis=-1, order=2) for f in features
+                ]
             features = keras.ops.concatenate(features, axis=-1)
             if self.head is None:
                 return features
@@ -392,15 +392,9 @@ class FusionEnsemble(InferredSignatureExport, keras.Model):
             custom_objects=custom_objects,
         )
         config["member_representations"] = representations.deserialize_spec(
-            config.get("member_representations")
+            config.get("member_representations"), custom_objects
         )
         return cls(**config)
-
-
-def _l2_normalize(features, epsilon=1e-12):
-    """Scales each row to unit L2 norm (rows of zeros stay zero)."""
-    squared = keras.ops.sum(keras.ops.square(features), axis=-1, keepdims=True)
-    return features * keras.ops.rsqrt(keras.ops.maximum(squared, epsilon))
 
 
 def _check_distinct(members):

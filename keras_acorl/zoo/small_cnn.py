@@ -2,13 +2,7 @@
 
 import keras
 
-
-def _check_positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{argument}` must be a positive int. Received: "
-            f"{argument}={value!r}"
-        )
+from keras_acorl.argument_checks import check_positive_int
 
 
 def small_cnn(
@@ -64,9 +58,9 @@ def small_cnn(
             "`input_shape` must be (height, width, channels). "
             f"Received: input_shape={input_shape}"
         )
-    _check_positive_int(num_classes, "num_classes")
-    _check_positive_int(width, "width")
-    _check_positive_int(embedding_dim, "embedding_dim")
+    check_positive_int(num_classes, "num_classes")
+    check_positive_int(width, "width")
+    check_positive_int(embedding_dim, "embedding_dim")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(
             f"`dropout` must be in [0, 1). Received: dropout={dropout}"
@@ -95,79 +89,3 @@ def small_cnn(
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(num_classes, name="logits")(x)
     return keras.Model(inputs, outputs, name=name)
-
-
-def split_encoder_head(model, representation="embedding"):
-    """Splits a functional model at a layer into an encoder and a head.
-
-    The encoder maps the model's inputs to the output of the
-    `representation` layer; the head maps that representation to the
-    model's outputs. Both share the model's layers (and weights): training
-    one trains the model.
-
-    The head is built by replaying the layers after `representation` on a
-    new input, so the part of the model after the cut must be a chain of
-    single-input layers (as in `small_cnn`).
-
-    Args:
-        model: functional `keras.Model`, e.g. from `small_cnn`.
-        representation: string. Name of the layer to cut at. Defaults to
-            `"embedding"`.
-
-    Returns:
-        `(encoder, head)`, two `keras.Model`s.
-
-    Example:
-
-    ```python
-    from keras_acorl.zoo import small_cnn
-    from keras_acorl.zoo import split_encoder_head
-
-    model = small_cnn((28, 28, 1), num_classes=10)
-    encoder, head = split_encoder_head(model)
-    encoder.output_shape  # (None, 64)
-    head.output_shape  # (None, 10)
-    ```
-    """
-    if not isinstance(model, keras.Model) or not getattr(model, "inputs", None):
-        raise ValueError(
-            "`model` must be a functional keras.Model (with symbolic "
-            f"inputs). Received: {model!r}"
-        )
-    names = [layer.name for layer in model.layers]
-    if representation not in names:
-        raise ValueError(
-            f"`representation` names layer '{representation}', which model "
-            f"'{model.name}' does not have. Available layers: {names}"
-        )
-    cut = model.get_layer(representation)
-    encoder = keras.Model(model.input, cut.output, name=f"{model.name}_encoder")
-
-    # Replay the chain of layers from the cut to the output.
-    chain = []
-    tensor = model.output
-    while tensor is not cut.output:
-        history = tensor._keras_history
-        layer = history.operation
-        node = layer._inbound_nodes[history.node_index]
-        parents = node.input_tensors
-        if isinstance(layer, keras.layers.InputLayer):
-            raise ValueError(
-                f"Layer '{representation}' of model '{model.name}' is not on "
-                "the path from the inputs to the output."
-            )
-        if len(parents) != 1:
-            raise ValueError(
-                f"The layers after '{representation}' in model "
-                f"'{model.name}' must form a chain of single-input layers "
-                f"to build a head. Layer '{layer.name}' has "
-                f"{len(parents)} inputs."
-            )
-        chain.append(layer)
-        tensor = parents[0]
-    head_input = keras.Input(shape=tuple(cut.output.shape[1:]), name="z")
-    x = head_input
-    for layer in reversed(chain):
-        x = layer(x)
-    head = keras.Model(head_input, x, name=f"{model.name}_head")
-    return encoder, head
