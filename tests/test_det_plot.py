@@ -5,6 +5,8 @@ import pytest
 
 from keras_acorl.speaker import plot_det_curves
 
+pytestmark = pytest.mark.backend_free
+
 
 def test_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")

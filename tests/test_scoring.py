@@ -14,6 +14,8 @@ from keras_acorl.speaker import score_trials
 from keras_acorl.speaker import speaker_cohort
 from keras_acorl.speaker import trial_embeddings
 
+pytestmark = pytest.mark.backend_free
+
 
 def cos(a, b):
     return a @ b / np.linalg.norm(a) / np.linalg.norm(b)
@@ -59,25 +61,85 @@ def check_s_norm(top_n):
         expected.append(sum(terms) / 2)
     normalized = s_norm(scores, enrollment, test, cohort, top_n=top_n)
     np.testing.assert_allclose(normalized, expected, rtol=1e-10)
-    # Same trials repeated: per-utterance statistics are shared.
-    doubled = s_norm(
-        np.tile(scores, 2),
-        np.tile(enrollment, (2, 1)),
-        np.tile(test, (2, 1)),
-        cohort,
-        top_n=top_n,
+    # Same trials repeated, with and without utterance ids.
+    ids = [f"e{i}" for i in range(6)] * 2
+    for enrollment_ids in (None, ids):
+        doubled = s_norm(
+            np.tile(scores, 2),
+            np.tile(enrollment, (2, 1)),
+            np.tile(test, (2, 1)),
+            cohort,
+            top_n=top_n,
+            enrollment_ids=enrollment_ids,
+        )
+        np.testing.assert_allclose(doubled, np.tile(expected, 2), rtol=1e-10)
+
+
+def wespeaker_s_norm(trials, utterances, cohort, mean_vector, top_n):
+    """WeSpeaker's score_norm.py on arrays: embeddings keyed by utterance
+    id, the mean vector subtracted from evaluation and cohort embeddings,
+    statistics per distinct enrollment / test id (sorted), top-n of the
+    descending-sorted cohort scores."""
+
+    def statistics(ids):
+        embs = np.stack([utterances[u] - mean_vector for u in ids])
+        embs /= np.linalg.norm(embs, axis=1, keepdims=True)
+        normed = cohort - mean_vector
+        normed /= np.linalg.norm(normed, axis=1, keepdims=True)
+        top = np.sort(embs @ normed.T, axis=1)[:, ::-1][:, :top_n]
+        return {u: (m, d) for u, m, d in zip(ids, top.mean(1), top.std(1))}
+
+    enroll = statistics(sorted({e for e, _, _ in trials}))
+    test = statistics(sorted({t for _, t, _ in trials}))
+    return np.array(
+        [
+            0.5 * ((s - enroll[e][0]) / enroll[e][1])
+            + 0.5 * ((s - test[t][0]) / test[t][1])
+            for e, t, s in trials
+        ]
     )
-    np.testing.assert_allclose(doubled, np.tile(expected, 2), rtol=1e-10)
+
+
+def test_s_norm_matches_wespeaker():
+    rng = np.random.default_rng(3)
+    utterances = {f"u{i}": rng.normal(size=5) for i in range(6)}
+    pairs = [("u0", "u1"), ("u0", "u2"), ("u3", "u1"), ("u4", "u5")]
+    mean_vector = rng.normal(size=5)
+    cohort = speaker_cohort(rng.normal(size=(12, 5)), np.arange(12) % 6)
+    enrollment = np.stack([utterances[e] for e, _ in pairs])
+    test = np.stack([utterances[t] for _, t in pairs])
+    scores = cosine_scores(enrollment - mean_vector, test - mean_vector)
+    trials = [(e, t, s) for (e, t), s in zip(pairs, scores)]
+    for top_n in (6, 3):  # S-norm (whole cohort), adaptive S-norm.
+        expected = wespeaker_s_norm(
+            trials, utterances, cohort, mean_vector, top_n
+        )
+        normalized = s_norm(
+            scores,
+            enrollment,
+            test,
+            cohort,
+            top_n=None if top_n == 6 else top_n,
+            mean_vector=mean_vector,
+            enrollment_ids=[e for e, _ in pairs],
+            test_ids=[t for _, t in pairs],
+        )
+        np.testing.assert_allclose(normalized, expected, rtol=1e-10)
 
 
 def test_speaker_cohort_and_s_norm_errors():
     embeddings = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 2.0], [5.0, 0.0]])
     cohort = speaker_cohort(embeddings, ["x", "y", "y", "x"])
-    np.testing.assert_allclose(cohort, [[1.0, 0.0], [0.0, 1.0]])
+    # The plain mean per speaker, as WeSpeaker's vector_mean.py.
+    np.testing.assert_allclose(cohort, [[4.0, 0.0], [0.0, 1.5]])
     with pytest.raises(ValueError, match="`top_n` must be in \\[2, 2\\]"):
         s_norm([0.1], [[1.0, 0.0]], [[0.0, 1.0]], cohort, top_n=3)
     with pytest.raises(ValueError, match="`test` has dimension 3"):
         s_norm([0.1], [[1.0, 0.0]], [[0.0, 1.0, 0.0]], cohort)
+    with pytest.raises(ValueError, match="`mean_vector` must have shape"):
+        s_norm([0.1], [[1.0, 0.0]], [[0.0, 1.0]], cohort, mean_vector=[1.0])
+    with pytest.raises(ValueError, match="`test_ids` must have one id"):
+        s_norm([0.1], [[1.0, 0.0]], [[0.0, 1.0]], cohort, test_ids=["a", "b"])
 
 
 def test_mean_and_weighted_fusion():
@@ -155,3 +217,29 @@ def test_logistic_fusion_config_and_errors():
         LogisticScoreFusion().fit(scores, np.ones(len(labels)))
     with pytest.raises(ValueError, match="`prior`"):
         LogisticScoreFusion(prior=1.5)
+
+
+def test_logistic_fusion_minimizes_the_documented_objective():
+    from scipy.optimize import minimize
+
+    scores, labels = dev_scores(2, n=200)
+    for prior, l2 in ((None, 0.5), (0.3, 2.0)):
+        fusion = LogisticScoreFusion(prior=prior, l2=l2).fit(scores, labels)
+        if prior is None:
+            weights = np.ones(len(labels))
+        else:
+            weights = np.where(
+                labels == 1,
+                prior / labels.sum(),
+                (1 - prior) / (1 - labels).sum(),
+            ) * len(labels)
+
+        def objective(theta, weights=weights, l2=l2):
+            z = scores @ theta[:-1] + theta[-1]
+            # Weighted cross-entropy: log(1 + exp(-z)) or log(1 + exp(z)).
+            losses = np.logaddexp(0.0, np.where(labels == 1, -z, z))
+            return weights @ losses + l2 / 2 * theta[:-1] @ theta[:-1]
+
+        best = minimize(objective, np.zeros(4), method="BFGS", tol=1e-12).x
+        np.testing.assert_allclose(fusion.coef_, best[:-1], atol=1e-4)
+        assert fusion.intercept_ == pytest.approx(best[-1], abs=1e-4)

@@ -1,3 +1,5 @@
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from keras_acorl.zoo import split_encoder_head
 from tests.helpers import assert_weights_unchanged
 from tests.helpers import run_model_saving_test
 from tests.helpers import weights_snapshot
+from tests.subprocess_run import failure_message
+from tests.subprocess_run import run_python
 
 MELS = 24
 
@@ -59,6 +63,128 @@ def test_default_sizes_are_small(builder):
     assert model.input.shape == (None, None, 80)
     assert model.output.shape == (None, 128)
     assert model.layers[-1].name == "embedding"
+
+
+def strided_pointwise_convs(model):
+    """Names of the 1x1 convolutions with a stride > 1 and fewer than 16
+    input or output channels: the shape that crashes oneDNN's AVX-512
+    training kernels (issue 9)."""
+    found = []
+    for layer in _all_layers(model):
+        if not isinstance(layer, keras.layers.Conv2D):
+            continue
+        channels = min(layer.filters, layer.input.shape[-1])
+        if (
+            set(layer.kernel_size) == {1}
+            and max(layer.strides) > 1
+            and channels < 16
+        ):
+            found.append(layer.name)
+    return found
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def test_shipped_resnet_has_no_small_strided_pointwise_conv():
+    from keras_acorl.cli.reproduce_speaker import SETTINGS
+
+    shipped = [
+        thin_resnet_se(num_mel_bins=MELS, channels=(4, 4, 8, 8)),
+        *(
+            thin_resnet_se(
+                num_mel_bins=MELS, channels=settings["resnet_channels"]
+            )
+            for settings in SETTINGS.values()
+        ),
+    ]
+    for model in shipped:
+        assert strided_pointwise_convs(model) == []
+        # The ResNet-D shortcut: pooling, then a stride-1 1x1 conv.
+        pool = model.get_layer("stage1_block0_shortcut_pool")
+        assert isinstance(pool, keras.layers.AveragePooling2D)
+        conv = model.get_layer("stage1_block0_shortcut_conv")
+        assert conv.kernel_size == (1, 1) and conv.strides == (1, 1)
+    # The check finds the pattern it guards against.
+    inputs = keras.Input((20, MELS, 4))
+    bad = keras.Model(
+        inputs, keras.layers.Conv2D(8, 1, strides=2, name="bad")(inputs)
+    )
+    assert strided_pointwise_convs(bad) == ["bad"]
+
+
+# Run in a child process: a native crash there fails these tests only.
+# First the thin ResNet-SE at 4 channels on the shape of issue 9 (before
+# the ResNet-D shortcut, its fit segfaulted on torch even on AVX2 CPUs),
+# then the bare strided 1x1 convolution that oneDNN's kernels fault on.
+TRAINING_IN_A_CHILD = """
+import json
+
+import keras
+import numpy as np
+
+from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import speaker_classifier
+from keras_acorl.speaker import thin_resnet_se
+
+rng = np.random.default_rng(0)
+keras.utils.set_random_seed(0)
+encoder = thin_resnet_se(
+    channels=(4, 4), blocks_per_stage=(1, 1), embedding_dim=8
+)
+model = speaker_classifier(encoder, 4)
+model.compile(
+    optimizer=keras.optimizers.Adam(1e-2),
+    loss=AdditiveAngularMarginLoss(margin=0.2, scale=10.0),
+)
+x = rng.normal(size=(8, 100, 80)).astype("float32")
+history = model.fit(x, np.arange(8) % 4, epochs=3, verbose=0)
+print(json.dumps(["resnet", history.history["loss"]]), flush=True)
+for c in (8, 4):
+    x = rng.normal(size=(8, 100, 80, c)).astype("float32")
+    conv = keras.layers.Conv2D(c, 1, strides=2, use_bias=False)
+    model = keras.Sequential([keras.Input((100, 80, c)), conv])
+    model.compile(optimizer="sgd", loss="mse")
+    y = np.zeros((8, 50, 40, c), "float32")
+    history = model.fit(x, y, epochs=3, verbose=0)
+    print(json.dumps([c, history.history["loss"]]), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def child_training():
+    process = run_python(["-c", TRAINING_IN_A_CHILD], check=False)
+    losses = {}
+    for line in process.stdout.splitlines():
+        if line.startswith("["):
+            key, values = json.loads(line)
+            losses[key] = values
+    return process, losses
+
+
+def test_thin_resnet_se_trains_in_a_child_process(child_training):
+    process, losses = child_training
+    if "resnet" not in losses:
+        pytest.fail(failure_message(["-c", "<the ResNet fit>"], process))
+    assert len(losses["resnet"]) == 3
+    assert losses["resnet"][2] < losses["resnet"][0]
+
+
+@pytest.mark.parametrize("channels", [8, 4])
+def test_strided_pointwise_conv_in_a_child_process(child_training, channels):
+    process, losses = child_training
+    if channels not in losses:
+        if process.returncode < 0:
+            # The backend's own fault (oneDNN; torch 2.13 with 4 channels
+            # here, AVX-512 CPUs with 4 or 8): reported, not failed, since
+            # the shipped models avoid the shape (test above and below).
+            pytest.xfail(failure_message(["-c", "<the Conv2D fit>"], process))
+        pytest.fail(failure_message(["-c", "<the Conv2D fit>"], process))
+    assert losses[channels][2] < losses[channels][0]
 
 
 @pytest.mark.parametrize("builder", [tiny_resnet, tiny_ecapa])

@@ -12,6 +12,8 @@ from keras_acorl.speaker import VoxCelebCorpus
 from keras_acorl.speaker import generate_speaker_corpus
 from keras_acorl.speaker import read_trial_list
 
+pytestmark = pytest.mark.backend_free
+
 PROGRAMS = ("espeak-ng", "flite")
 MISSING = [p for p in PROGRAMS if shutil.which(p) is None]
 needs_synthesizers = pytest.mark.skipif(

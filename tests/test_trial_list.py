@@ -5,6 +5,8 @@ import pytest
 from keras_acorl.speaker import read_trial_list
 from keras_acorl.speaker import write_trial_list
 
+pytestmark = pytest.mark.backend_free
+
 
 def test_read_voxceleb_format_and_round_trip(tmp_path):
     path = tmp_path / "trials.txt"

@@ -7,6 +7,8 @@ from keras_acorl.speaker import det_curve
 from keras_acorl.speaker import equal_error_rate
 from keras_acorl.speaker import min_dcf
 
+pytestmark = pytest.mark.backend_free
+
 
 def brute_force_points(scores, labels):
     """(fpr, fnr, threshold) at every distinct score and +inf, counted

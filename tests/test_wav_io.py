@@ -8,6 +8,8 @@ from keras_acorl.speaker import load_wav
 from keras_acorl.speaker import resample_waveform
 from keras_acorl.speaker import write_wav
 
+pytestmark = pytest.mark.backend_free
+
 
 def tone(seconds, rate, frequency=440.0):
     t = np.arange(int(seconds * rate)) / rate

@@ -10,27 +10,30 @@ class LogisticScoreFusion:
     scores, fitted on a development trial list.
 
     The fused score is `s = scores @ coef_ + intercept_`, the log-odds that
-    a trial is a target trial. It is fitted by Newton's method (iteratively
-    reweighted least squares) on the cross-entropy, without
-    regularization unless `l2 > 0` (use a little when the development
-    scores separate the classes perfectly).
+    a trial is a target trial. It is fitted by scikit-learn's
+    `LogisticRegression` (Newton's method, `solver="newton-cholesky"`) on
+    the cross-entropy, without regularization unless `l2 > 0` (use a
+    little when the development scores separate the classes perfectly).
+    This class adds what speaker verification needs on top: the prior
+    weighting and log-likelihood-ratio output below, and a JSON config
+    holding the fitted parameters.
 
     With `prior=None`, every trial has the same weight (plain logistic
-    regression, as scikit-learn's unpenalized
-    `LogisticRegression(C=np.inf)`). With a `prior` (BOSARIS/FoCal
-    style), targets and non-targets are weighted to the proportions
-    `prior` and `1 - prior`, and `transform` returns a log-likelihood
-    ratio: the log-odds minus `logit(prior)`.
+    regression). With a `prior` (BOSARIS/FoCal style), targets and
+    non-targets are weighted to the proportions `prior` and `1 - prior`,
+    and `transform` returns a log-likelihood ratio: the log-odds minus
+    `logit(prior)`.
 
     One input column calibrates one system; several columns fuse them.
 
     Args:
         prior: float in (0, 1) or `None`. Defaults to `None`.
         l2: float >= 0. L2 penalty `l2 / 2 * |coef_|^2` added to the summed
-            (weighted) loss; the intercept is not penalized. Defaults to 0.
+            (weighted) loss (scikit-learn's `C = 1 / l2`); the intercept is
+            not penalized. Defaults to 0.
         max_iter: int. Newton steps at most. Defaults to 100.
-        tol: float. Stop when the largest parameter update is below `tol`.
-            Defaults to 1e-10.
+        tol: float. Stopping tolerance of the Newton steps (scikit-learn's
+            `tol`). Defaults to 1e-10.
 
     Attributes:
         coef_: float64 array `(num_systems,)` after `fit`.
@@ -102,35 +105,29 @@ class LogisticScoreFusion:
             )
         if not set(np.unique(y).tolist()) <= {0, 1}:
             raise ValueError("`labels` must be 0 (non-target) or 1 (target).")
-        y = y.astype("float64")
         if y.min() == y.max():
             raise ValueError(
                 "`labels` holds only one class; fitting needs both target "
                 "(1) and non-target (0) trials."
             )
+        from sklearn.linear_model import LogisticRegression
+
         if self.prior is None:
-            weights = np.ones_like(y)
+            weights = None
         else:
             weights = np.where(
                 y == 1, self.prior / y.sum(), (1 - self.prior) / (1 - y).sum()
             ) * len(y)
-        design = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
-        penalty = np.full(design.shape[1], self.l2)
-        penalty[-1] = 0.0
-        theta = np.zeros(design.shape[1])
-        for step in range(1, self.max_iter + 1):
-            p = _sigmoid(design @ theta)
-            gradient = design.T @ (weights * (p - y)) + penalty * theta
-            curvature = weights * p * (1 - p)
-            hessian = (design * curvature[:, None]).T @ design
-            hessian += np.diag(penalty) + 1e-12 * np.eye(design.shape[1])
-            update = np.linalg.solve(hessian, gradient)
-            theta -= update
-            self.n_iter_ = step
-            if np.max(np.abs(update)) < self.tol:
-                break
-        self.coef_ = theta[:-1]
-        self.intercept_ = float(theta[-1])
+        model = LogisticRegression(
+            C=np.inf if self.l2 == 0 else 1.0 / self.l2,
+            solver="newton-cholesky",
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
+        model.fit(x, y.astype("int64"), sample_weight=weights)
+        self.coef_ = model.coef_[0].astype("float64")
+        self.intercept_ = float(model.intercept_[0])
+        self.n_iter_ = int(model.n_iter_[0])
         return self
 
     def transform(self, score_matrix):
@@ -175,7 +172,3 @@ class LogisticScoreFusion:
             fusion.coef_ = np.asarray(coef, dtype="float64")
             fusion.intercept_ = float(intercept)
         return fusion
-
-
-def _sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))

@@ -23,9 +23,11 @@ def thin_resnet_se(
     one-channel image. A `Conv2D(3x3)-BN-ReLU` stem is followed by one
     stage per entry of `channels`, each of `blocks_per_stage` basic
     residual blocks (`Conv-BN-ReLU-Conv-BN`, squeeze-excitation, identity
-    or 1x1 projection shortcut, ReLU); every stage after the first halves
-    time and frequency. The remaining frequency bins and channels are
-    flattened per frame, pooled over time into mean and standard deviation
+    or projection shortcut, ReLU); every stage after the first halves
+    time and frequency, its projection shortcut being ResNet-D's (2x2
+    average pooling, then a stride-1 1x1 convolution). The remaining
+    frequency bins and channels are flattened per frame, pooled over time
+    into mean and standard deviation
     (`keras_acorl.speaker.StatisticsPooling`, per utterance) and projected
     by a linear `Dense(embedding_dim)` named `"embedding"`, the model's
     output. The number of frames may vary (time axis None).
@@ -37,9 +39,7 @@ def thin_resnet_se(
     Args:
         num_mel_bins: int. Mel bins of the features. Defaults to `80`.
         channels: tuple of ints. Channels of each stage. Defaults to
-            `(8, 16, 32, 64)`. Keep every stage at 8 channels or more: with
-            4, training crashed inside PyTorch 2.13's CPU backward pass
-            (heap corruption), while TensorFlow and JAX were fine.
+            `(8, 16, 32, 64)`.
         blocks_per_stage: tuple of ints, as long as `channels`. Residual
             blocks per stage. Defaults to `(1, 1, 1, 1)`.
         embedding_dim: int. Size of the embedding. Defaults to `128`.
@@ -122,10 +122,24 @@ def _conv_bn(x, filters, kernel_size, stride, name):
     return keras.layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
 
 
+def _projection_shortcut(x, filters, stride, name):
+    if stride != 1:
+        # ResNet-D's shortcut (He et al., 2019, "Bag of Tricks"): average
+        # pooling, then a stride-1 1x1 convolution. It sees every input
+        # position (a strided 1x1 convolution drops three in four), and it
+        # avoids a oneDNN AVX-512 kernel fault: training a strided 1x1
+        # `Conv2D` with 4 or 8 channels aborts TensorFlow and segfaults
+        # PyTorch on AMD EPYC CPUs (tests/test_speaker_zoo.py).
+        x = keras.layers.AveragePooling2D(
+            stride, strides=stride, padding="same", name=f"{name}_pool"
+        )(x)
+    return _conv_bn(x, filters, 1, 1, name)
+
+
 def _se_basic_block(x, filters, stride, se_ratio, name):
     shortcut = x
     if stride != 1 or x.shape[-1] != filters:
-        shortcut = _conv_bn(x, filters, 1, stride, f"{name}_shortcut")
+        shortcut = _projection_shortcut(x, filters, stride, f"{name}_shortcut")
     h = _conv_bn(x, filters, 3, stride, f"{name}_a")
     h = keras.layers.ReLU(name=f"{name}_a_relu")(h)
     h = _conv_bn(h, filters, 3, 1, f"{name}_b")

@@ -3,7 +3,8 @@
 All three work on the same operating points: for every distinct score `t`
 (ascending) a trial is accepted when `score >= t`, plus a last point
 `t = +inf` that accepts nothing. Tied scores move together, so the counts
-are exact with ties. Costs are O(n log n) (one sort per class).
+are exact with ties. The points come from scikit-learn's `roc_curve`
+(O(n log n), one sort).
 """
 
 import numpy as np
@@ -33,17 +34,15 @@ def det_curve(scores, labels):
     # fnr: [0, 0, 0.5, 1].
     ```
     """
+    from sklearn.metrics import roc_curve
+
     scores, labels = _check_scores_and_labels(scores, labels)
-    targets = np.sort(scores[labels == 1])
-    non_targets = np.sort(scores[labels == 0])
-    thresholds = np.append(np.unique(scores), np.inf)
-    misses = np.searchsorted(targets, thresholds, side="left")
-    false_alarms = non_targets.size - np.searchsorted(
-        non_targets, thresholds, side="left"
-    )
-    fnr = misses / targets.size
-    fpr = false_alarms / non_targets.size
-    return fpr, fnr, thresholds
+    # `roc_curve`, not `sklearn.metrics.det_curve`: the latter drops the
+    # accept-all and reject-all ends (and the repeated points next to
+    # them), which minDCF and the EER crossing need. Every distinct score
+    # is kept (`drop_intermediate=False`), in descending order after `inf`.
+    fpr, tpr, thresholds = roc_curve(labels, scores, drop_intermediate=False)
+    return fpr[::-1], 1.0 - tpr[::-1], thresholds[::-1]
 
 
 def equal_error_rate(scores, labels):
