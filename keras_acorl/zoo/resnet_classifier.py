@@ -22,7 +22,7 @@ def resnet_classifier(
     `backbone_classifier`, so the result has an `"embedding"` layer and
     splits with `split_encoder_head`. With pre-trained weights, build the
     backbone with `keras_hub.models.ResNetBackbone.from_preset(...)` and
-    call `backbone_classifier` yourself (see `docs/image_backbones.md`).
+    call `backbone_classifier` yourself (README, "Images: backbones").
 
     keras-hub is imported here, not at import time of `keras_acorl` (it
     imports TensorFlow whatever the backend).
