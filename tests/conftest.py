@@ -1,8 +1,12 @@
 import os
 
-import keras
-import numpy as np
 import pytest
+
+# Detailed assert messages in the shared helpers too (before they load).
+pytest.register_assert_rewrite("tests.helpers", "tests.test_case")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 # Quick mode for guides and CLI jobs executed by the suite.
 os.environ.setdefault("KERAS_ACORL_QUICK", "1")

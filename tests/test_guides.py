@@ -16,10 +16,12 @@ HEADER_FIELDS = (
 )
 
 
+@pytest.mark.backend_free
 def test_there_are_guides():
     assert GUIDES
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("path", GUIDES, ids=lambda p: p.name)
 def test_guide_header(path):
     text = path.read_text()
