@@ -6,6 +6,12 @@ import numpy as np
 from keras_acorl.argument_checks import check_positive_int
 
 
+# Not `keras.ops.adaptive_average_pool` / `keras.layers.
+# AdaptiveAveragePooling1D`: in Keras 3.15 their JAX implementation puts other
+# bin edges than PyTorch for some sizes (e.g. 21 -> 7 and 9 -> 15 positions,
+# off by up to 0.2 on inputs in [0, 1]), and on TensorFlow the op fails on
+# NumPy inputs. MEAL's alignment is defined by PyTorch's bins, which this
+# matrix reproduces exactly on every backend (tests/test_adaptive_pool_align).
 def adaptive_pool_matrix(length, out_dim):
     """`(length, out_dim)` averaging matrix of PyTorch's adaptive average
     pooling: bin `i` averages positions `floor(i * L / n)` to
