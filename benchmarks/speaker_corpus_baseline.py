@@ -31,14 +31,13 @@ import time
 import numpy as np
 
 from keras_acorl.speaker import VoxCelebCorpus
-from keras_acorl.speaker import equal_error_rate
 from keras_acorl.speaker import generate_speaker_corpus
-from keras_acorl.speaker import min_dcf
 from keras_acorl.speaker import read_trial_list
 from keras_acorl.speaker import s_norm
 from keras_acorl.speaker import score_trials
 from keras_acorl.speaker import speaker_cohort
 from keras_acorl.speaker import trial_embeddings
+from keras_acorl.speaker import verification_error_rates
 
 
 def mean_log_mel(waveform, sample_rate=16000):
@@ -62,13 +61,25 @@ def embed(corpus, utt_ids):
 def evaluate(trials, embeddings, cohort):
     scores, labels = score_trials(trials, embeddings)
     enrollment, test, _ = trial_embeddings(trials, embeddings)
-    normalized = s_norm(scores, enrollment, test, cohort)
+    normalized = s_norm(
+        scores,
+        enrollment,
+        test,
+        cohort,
+        enrollment_ids=[enrollment_id for _, enrollment_id, _ in trials],
+        test_ids=[test_id for _, _, test_id in trials],
+    )
     rows = []
     for name, values in (("cosine", scores), ("cosine + S-norm", normalized)):
-        eer, _ = equal_error_rate(values, labels)
-        dcf, _ = min_dcf(values, labels, p_target=0.01)
-        dcf05, _ = min_dcf(values, labels, p_target=0.05)
-        rows.append((name, 100 * eer, dcf, dcf05))
+        rates = verification_error_rates(values, labels)
+        rows.append(
+            (
+                name,
+                100 * rates["eer"],
+                rates["min_dcf_0.01"],
+                rates["min_dcf_0.05"],
+            )
+        )
     return rows
 
 

@@ -53,22 +53,16 @@ import numpy as np
 
 import keras_acorl
 from keras_acorl import speaker
-from keras_acorl.callbacks import GradientReversalScheduler
-from keras_acorl.schedules import DANNRamp
-from keras_acorl.speaker import AdditiveAngularMarginLoss
-from keras_acorl.speaker import CosineClassifier
 from keras_acorl.speaker import LogisticScoreFusion
 from keras_acorl.speaker import LogMelCorpus
 from keras_acorl.speaker import SpeakerCropDataset
 from keras_acorl.speaker import VoxCelebCorpus
-from keras_acorl.speaker import embed_utterances
-from keras_acorl.speaker import equal_error_rate
 from keras_acorl.speaker import fuse_scores
 from keras_acorl.speaker import generate_speaker_corpus
-from keras_acorl.speaker import min_dcf
 from keras_acorl.speaker import plot_det_curves
 from keras_acorl.speaker import read_trial_list
-from keras_acorl.speaker import score_trials
+from keras_acorl.speaker import score_systems
+from keras_acorl.speaker import verification_error_rates
 
 QUICK = os.environ.get("KERAS_ACORL_QUICK", "") not in ("", "0")
 EPOCHS = 1 if QUICK else 6
@@ -137,70 +131,54 @@ print("a batch of crops:", crops.shape, labels.shape)
 """
 ## The base system: a thin ResNet-SE with AAM-softmax
 
-`speaker.speaker_classifier` puts a `CosineClassifier` on an encoder: it
-outputs the cosine of the embedding with one weight vector per training
-speaker. `AdditiveAngularMarginLoss` adds an angular margin to the true
-speaker's angle before a scaled softmax, which pulls each speaker's
-embeddings into a tight cone. Playing the part of an existing system, the
-base model is trained once and then frozen.
+`speaker.train_speaker_classifier` puts a `CosineClassifier` on an encoder
+(`speaker.speaker_classifier`): it outputs the cosine of the embedding with
+one weight vector per training speaker. It trains with
+`AdditiveAngularMarginLoss`, which adds an angular margin to the true
+speaker's angle before a scaled softmax and so pulls each speaker's
+embeddings into a tight cone, and Adam with a cosine-decayed learning rate
+(`speaker.compile_speaker_model`). Playing the part of an existing system,
+the base model is trained once and then frozen.
 """
 
 SMALL = dict(embedding_dim=16) if QUICK else dict(embedding_dim=128)
-
-
-def compile_for_speakers(model):
-    model.compile(
-        optimizer=keras.optimizers.Adam(2e-3),
-        loss=AdditiveAngularMarginLoss(margin=0.2, scale=30.0),
-    )
-
-
-base = speaker.speaker_classifier(
+base, _ = speaker.train_speaker_classifier(
     speaker.thin_resnet_se(
         channels=(8, 8, 8, 8) if QUICK else (8, 8, 16, 32), **SMALL
     ),
+    feed,
     train.num_speakers,
+    epochs=EPOCHS,
 )
-compile_for_speakers(base)
-base.fit(feed, epochs=EPOCHS, verbose=0)
 
 """
 ## An independent model and an ACoRL alliance
 
 Both new models are small ECAPA-TDNNs with the same initial weights. The
 independent one is trained like the base model. The alliance is trained by
-`keras_acorl.ComplementaryModel`: an adversary tries to predict the frozen
-base model's embedding from the alliance's, and a gradient reversal layer
-makes the alliance work against it, while the cosine head and the AAM loss
-keep it a good speaker model. `GradientReversalScheduler` ramps the
-reversal up (the DANN schedule) so the speakers are learned first.
+`speaker.train_speaker_alliance`, a `keras_acorl.ComplementaryModel`: an
+adversary tries to predict the frozen base model's embedding from the
+alliance's, and a gradient reversal layer makes the alliance work against
+it, while the cosine head and the AAM loss keep it a good speaker model.
+A `GradientReversalScheduler` ramps the reversal up (the DANN schedule) so
+the speakers are learned first.
 """
 
 ECAPA = dict(channels=16 if QUICK else 64, **SMALL)
 keras.utils.set_random_seed(1)
 independent_encoder = speaker.small_ecapa_tdnn(**ECAPA)
-initial_weights = independent_encoder.get_weights()
-independent = speaker.speaker_classifier(
-    independent_encoder, train.num_speakers
-)
-compile_for_speakers(independent)
-independent.fit(feed, epochs=EPOCHS, verbose=0)
-
 alliance_encoder = speaker.small_ecapa_tdnn(**ECAPA)
-alliance_encoder.set_weights(initial_weights)
-acorl = keras_acorl.ComplementaryModel(
-    base_models=[base],
-    alliance=alliance_encoder,
-    head=CosineClassifier(train.num_speakers),
-    base_representation="embedding",
-    adversarial_weight=0.5,
+alliance_encoder.set_weights(independent_encoder.get_weights())
+independent, _ = speaker.train_speaker_classifier(
+    independent_encoder, feed, train.num_speakers, epochs=EPOCHS
 )
-compile_for_speakers(acorl)
-history = acorl.fit(
+alliance, history = speaker.train_speaker_alliance(
+    base,
+    alliance_encoder,
     feed,
+    train.num_speakers,
     epochs=EPOCHS,
-    verbose=0,
-    callbacks=[GradientReversalScheduler(DANNRamp())],
+    adversarial_weight=0.5,
 )
 print("adversary fit per epoch:", history.history["adversary_fit_0"])
 
@@ -210,35 +188,31 @@ print("adversary fit per epoch:", history.history["adversary_fit_0"])
 
 ## Scoring, EER and minDCF
 
-Each utterance is embedded whole (`embed_utterances` groups utterances by
-length so a model with a variable time axis is compiled for a few shapes
-only), and each trial is scored by cosine similarity.
+`score_systems` embeds each utterance whole with every system in one pass
+(`embed_utterances` groups utterances by length, so a model with a
+variable time axis is compiled for a few shapes only) and scores each
+trial by cosine similarity. `speaker_encoder` cuts a classifier at its
+`"embedding"` layer.
 """
 
-
-def embedding_model(classifier):
-    return keras.Model(
-        classifier.input, classifier.get_layer("embedding").output
-    )
-
-
 systems = {
-    "base": embedding_model(base),
-    "independent": embedding_model(independent),
-    "alliance": alliance_encoder,
-}
-scores, dev_scores = {}, {}
-for name, encoder in systems.items():
-    scores[name], labels = score_trials(trials, embed_utterances(encoder, test))
-    dev_scores[name], dev_labels = score_trials(
-        dev_trials, embed_utterances(encoder, dev)
+    name: speaker.speaker_encoder(classifier)
+    for name, classifier in (
+        ("base", base),
+        ("independent", independent),
+        ("alliance", alliance),
     )
+}
+scores, labels, _ = score_systems(systems, test, trials)
+dev_scores, dev_labels, _ = score_systems(systems, dev, dev_trials)
 
 
 def report(name, system_scores):
-    eer, _ = equal_error_rate(system_scores, labels)
-    dcf, _ = min_dcf(system_scores, labels, p_target=0.01)
-    print(f"{name:32s} EER {100 * eer:5.2f}%  minDCF(0.01) {dcf:.3f}")
+    rates = verification_error_rates(system_scores, labels)
+    print(
+        f"{name:32s} EER {100 * rates['eer']:5.2f}%  "
+        f"minDCF(0.01) {rates['min_dcf_0.01']:.3f}"
+    )
 
 
 for name in systems:
@@ -278,7 +252,7 @@ fused = keras_acorl.FusionEnsemble(
     normalize_representations=True,
     head="identity",
 )
-fused_scores, _ = score_trials(trials, embed_utterances(fused, test))
+fused_scores = score_systems({"fused": fused}, test, trials)[0]["fused"]
 print(
     "embedding fusion equals the mean of cosines:",
     np.allclose(

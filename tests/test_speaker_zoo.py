@@ -8,10 +8,16 @@ import keras_acorl
 from keras_acorl.speaker import AdditiveAngularMarginLoss
 from keras_acorl.speaker import CosineClassifier
 from keras_acorl.speaker import LogMelFrontend
+from keras_acorl.speaker import embed_utterances
 from keras_acorl.speaker import log_mel_spectrogram
+from keras_acorl.speaker import score_systems
+from keras_acorl.speaker import score_trials
 from keras_acorl.speaker import small_ecapa_tdnn
 from keras_acorl.speaker import speaker_classifier
+from keras_acorl.speaker import speaker_encoder
 from keras_acorl.speaker import thin_resnet_se
+from keras_acorl.speaker import train_speaker_alliance
+from keras_acorl.speaker import train_speaker_classifier
 from keras_acorl.zoo import split_encoder_head
 from tests.helpers import assert_weights_unchanged
 from tests.helpers import run_model_saving_test
@@ -128,7 +134,13 @@ import keras
 import numpy as np
 
 from keras_acorl.speaker import AdditiveAngularMarginLoss
+from keras_acorl.speaker import embed_utterances
+from keras_acorl.speaker import score_systems
+from keras_acorl.speaker import score_trials
 from keras_acorl.speaker import speaker_classifier
+from keras_acorl.speaker import speaker_encoder
+from keras_acorl.speaker import train_speaker_alliance
+from keras_acorl.speaker import train_speaker_classifier
 from keras_acorl.speaker import thin_resnet_se
 
 rng = np.random.default_rng(0)
@@ -255,6 +267,54 @@ def test_complementary_model_trains_a_speaker_alliance():
         if path == v.path
     ]
     assert all(changed)
+
+
+class Crops(keras.utils.PyDataset):
+    """Two batches of 8 random crops of 3 speakers."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        return features(batch=8, seed=index), np.arange(8) % 3
+
+
+def test_training_and_scoring_functions():
+    base, history = train_speaker_classifier(
+        tiny_resnet(name="base"), Crops(), 3, epochs=2, learning_rate=1e-2
+    )
+    assert len(history.history["loss"]) == 2
+    # The learning rate decays over every step of training.
+    assert float(base.optimizer.learning_rate) < 1e-2 * 0.5
+    base_before = weights_snapshot(base)
+    alliance, history = train_speaker_alliance(
+        base, tiny_ecapa(name="alliance"), Crops(), 3, epochs=1
+    )
+    assert "adversary_fit_0" in history.history
+    assert_weights_unchanged(base_before, base)
+    assert alliance.output.shape == (None, 3)
+
+    class Utterances:
+        utterances = ["a/s/1.wav", "a/s/2.wav", "b/s/1.wav"]
+
+        def load(self, utt_id):
+            return features(batch=1, frames=20, seed=len(utt_id))[0]
+
+    trials = [(1, "a/s/1.wav", "a/s/2.wav"), (0, "a/s/1.wav", "b/s/1.wav")]
+    encoders = {
+        "base": speaker_encoder(base),
+        "alliance": speaker_encoder(alliance),
+    }
+    scores, labels, embeddings = score_systems(encoders, Utterances(), trials)
+    assert labels.tolist() == [1, 0]
+    for name, encoder in encoders.items():
+        alone, _ = score_trials(trials, embed_utterances(encoder, Utterances()))
+        np.testing.assert_allclose(scores[name], alone, atol=1e-5)
+        assert sorted(embeddings[name]) == Utterances.utterances
+    with pytest.raises(ValueError, match="layer named 'embedding'"):
+        speaker_encoder(keras.Sequential([keras.Input((3,))]))
+    with pytest.raises(TypeError, match="`encoders` must be a non-empty"):
+        score_systems([], Utterances(), trials)
 
 
 def test_bad_arguments():

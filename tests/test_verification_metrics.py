@@ -6,6 +6,7 @@ import pytest
 from keras_acorl.speaker import det_curve
 from keras_acorl.speaker import equal_error_rate
 from keras_acorl.speaker import min_dcf
+from keras_acorl.speaker import verification_error_rates
 
 pytestmark = pytest.mark.backend_free
 
@@ -104,6 +105,16 @@ def test_hand_computed_values():
     labels = [1, 1, 1, 1, 0, 0, 0, 0]
     cost, threshold = min_dcf(scores, labels, p_target=0.01)
     assert cost == pytest.approx(0.25) and threshold == 0.7
+
+
+def test_verification_error_rates_collects_eer_and_min_dcfs():
+    scores, labels = random_trials(5)
+    rates = verification_error_rates(scores, labels, p_targets=(0.01, 0.3))
+    assert rates == {
+        "eer": equal_error_rate(scores, labels)[0],
+        "min_dcf_0.01": min_dcf(scores, labels, 0.01)[0],
+        "min_dcf_0.3": min_dcf(scores, labels, 0.3)[0],
+    }
 
 
 def test_all_equal_scores_are_chance():

@@ -38,17 +38,17 @@ def evaluate(classifiers, data):
         (test labels), `"cka"` (model -> linear CKA of its test embeddings
         with the base model's).
     """
-    import keras
     import numpy as np
 
     from keras_acorl import FusionEnsemble
     from keras_acorl.analysis import linear_cka
     from keras_acorl.speaker import LogisticScoreFusion
-    from keras_acorl.speaker import embed_utterances
-    from keras_acorl.speaker import score_trials
+    from keras_acorl.speaker import score_systems
+    from keras_acorl.speaker import speaker_encoder
+    from keras_acorl.speaker import verification_error_rates
 
     models = {
-        name: _embedding_model(classifier, name)
+        name: speaker_encoder(classifier, name)
         for name, classifier in classifiers.items()
     }
     for fusion, other in _PAIRS.items():
@@ -60,26 +60,20 @@ def evaluate(classifiers, data):
             head="identity",
             name=fusion,
         )
-    # The models in one multi-output model: one pass (and compilation)
-    # per utterance length. The development trials only serve the
-    # logistic fusion of the single models.
-    inputs = keras.Input(shape=classifiers[BASE].input.shape[1:])
-
-    def together(names):
-        return keras.Model(
-            inputs, {name: models[name](inputs) for name in names}
-        )
-
-    test = embed_utterances(together(list(models)), data["test"])
-    dev = embed_utterances(together(list(classifiers)), data["dev"])
-    scores, dev_scores, embeddings = {}, {}, {}
-    for name in models:
-        scores[name], labels = score_trials(data["test_trials"], test[name])
-        embeddings[name] = np.stack([test[name][u] for u in sorted(test[name])])
-    for name in classifiers:
-        dev_scores[name], dev_labels = score_trials(
-            data["dev_trials"], dev[name]
-        )
+    # The development trials only serve the logistic fusion of the single
+    # models.
+    scores, labels, test = score_systems(
+        models, data["test"], data["test_trials"]
+    )
+    dev_scores, dev_labels, _ = score_systems(
+        {name: models[name] for name in classifiers},
+        data["dev"],
+        data["dev_trials"],
+    )
+    embeddings = {
+        name: np.stack([test[name][u] for u in sorted(test[name])])
+        for name in (BASE, INDEPENDENT, ALLIANCE)
+    }
     for fusion, row in ((TRADITIONAL, TRADITIONAL_LR), (ACORL, ACORL_LR)):
         members = [BASE, _PAIRS[fusion]]
         fusion_model = LogisticScoreFusion()
@@ -89,7 +83,9 @@ def evaluate(classifiers, data):
         scores[row] = fusion_model.transform(
             np.stack([scores[m] for m in members], axis=1)
         )
-    metrics = {row: verification_metrics(scores[row], labels) for row in ROWS}
+    metrics = {
+        row: verification_error_rates(scores[row], labels) for row in ROWS
+    }
     cka = {
         name: float(linear_cka(embeddings[BASE], embeddings[name]))
         for name in (INDEPENDENT, ALLIANCE)
@@ -100,23 +96,3 @@ def evaluate(classifiers, data):
         "labels": labels,
         "cka": cka,
     }
-
-
-def verification_metrics(scores, labels):
-    """EER and minDCF (p_target 0.01 and 0.05) of one score list."""
-    from keras_acorl.speaker import equal_error_rate
-    from keras_acorl.speaker import min_dcf
-
-    return {
-        "eer": float(equal_error_rate(scores, labels)[0]),
-        "min_dcf_0.01": float(min_dcf(scores, labels, p_target=0.01)[0]),
-        "min_dcf_0.05": float(min_dcf(scores, labels, p_target=0.05)[0]),
-    }
-
-
-def _embedding_model(classifier, name):
-    import keras
-
-    return keras.Model(
-        classifier.input, classifier.get_layer("embedding").output, name=name
-    )

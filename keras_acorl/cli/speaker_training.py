@@ -1,6 +1,8 @@
 """The models of `keras-acorl reproduce speaker`: a base speaker model, an
 independently trained model and an ACoRL alliance, trained on log-mel
-crops with the AAM-softmax loss."""
+crops with the AAM-softmax loss. The settings of a run, mapped onto
+`keras_acorl.speaker.train_speaker_classifier` and
+`train_speaker_alliance`."""
 
 from keras_acorl.cli import common
 
@@ -29,33 +31,26 @@ def build_encoder(family, settings, seed):
     )
 
 
-def _compile(model, settings, steps):
-    import keras
-
-    from keras_acorl.speaker import AdditiveAngularMarginLoss
-
-    schedule = keras.optimizers.schedules.CosineDecay(
-        settings["learning_rate"], decay_steps=steps, alpha=0.05
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=AdditiveAngularMarginLoss(
-            margin=settings["margin"], scale=settings["scale"]
-        ),
-    )
+def _compile_kwargs(settings):
+    return {
+        "learning_rate": settings["learning_rate"],
+        "margin": settings["margin"],
+        "scale": settings["scale"],
+    }
 
 
 def train_classifier(family, feed, num_speakers, settings, seed, verbose):
     """Trains `encoder + CosineClassifier` on `feed`; returns `(classifier,
-    history)`."""
-    from keras_acorl import speaker
+    history)` (a plain dict)."""
+    from keras_acorl.speaker import train_speaker_classifier
 
-    classifier = speaker.speaker_classifier(
-        build_encoder(family, settings, seed), num_speakers
-    )
-    _compile(classifier, settings, settings["epochs"] * len(feed))
-    history = classifier.fit(
-        feed, epochs=settings["epochs"], verbose=2 if verbose else 0
+    classifier, history = train_speaker_classifier(
+        build_encoder(family, settings, seed),
+        feed,
+        num_speakers,
+        settings["epochs"],
+        verbose=2 if verbose else 0,
+        **_compile_kwargs(settings),
     )
     return classifier, common.plain_history(history)
 
@@ -64,25 +59,16 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
     """Trains an ACoRL alliance (ECAPA family) against the frozen `base`
     classifier's embedding; returns `(classifier, history)` where the
     classifier is the alliance encoder with its cosine head."""
-    from keras_acorl import ComplementaryModel
-    from keras_acorl.callbacks import GradientReversalScheduler
-    from keras_acorl.schedules import DANNRamp
-    from keras_acorl.speaker import CosineClassifier
+    from keras_acorl.speaker import train_speaker_alliance
 
-    encoder = build_encoder("ecapa", settings, seed)
-    model = ComplementaryModel(
-        base_models=[base],
-        alliance=encoder,
-        head=CosineClassifier(num_speakers, name="cosine"),
-        base_representation="embedding",
-        adversarial_weight=settings["adversarial_weight"],
-        name="acorl_speaker",
-    )
-    _compile(model, settings, settings["epochs"] * len(feed))
-    history = model.fit(
+    classifier, history = train_speaker_alliance(
+        base,
+        build_encoder("ecapa", settings, seed),
         feed,
-        epochs=settings["epochs"],
+        num_speakers,
+        settings["epochs"],
+        adversarial_weight=settings["adversarial_weight"],
         verbose=2 if verbose else 0,
-        callbacks=[GradientReversalScheduler(DANNRamp())],
+        **_compile_kwargs(settings),
     )
-    return model.classifier, common.plain_history(history)
+    return classifier, common.plain_history(history)

@@ -67,3 +67,46 @@ def speaker_classifier(encoder, num_speakers, name=None):
     return keras.Model(
         encoder.input, outputs, name=name or f"{encoder.name}_classifier"
     )
+
+
+def speaker_encoder(classifier, name=None):
+    """The speaker encoder inside a classifier: its inputs to the output of
+    its `"embedding"` layer, sharing the classifier's weights.
+
+    Args:
+        classifier: a functional `keras.Model` with a layer named
+            `"embedding"`, e.g. from `speaker_classifier` (also after
+            `keras.saving.load_model`) or `ComplementaryModel.classifier`.
+        name: string or None. Name of the encoder; None for the
+            classifier's name. Defaults to None.
+
+    Returns:
+        A functional `keras.Model` mapping the classifier's inputs to
+        embeddings.
+
+    Example:
+
+    ```python
+    from keras_acorl.speaker import small_ecapa_tdnn
+    from keras_acorl.speaker import speaker_classifier
+    from keras_acorl.speaker import speaker_encoder
+
+    encoder = small_ecapa_tdnn(channels=16, se_channels=4, embedding_dim=8)
+    classifier = speaker_classifier(encoder, num_speakers=3)
+    speaker_encoder(classifier).output_shape  # (None, 8)
+    ```
+    """
+    if not isinstance(classifier, keras.Model):
+        raise TypeError(
+            f"`classifier` must be a keras.Model. Received: {classifier!r}"
+        )
+    try:
+        embedding = classifier.get_layer("embedding")
+    except ValueError:
+        raise ValueError(
+            "`classifier` must have a layer named 'embedding'. Received a "
+            f"model with layers {[layer.name for layer in classifier.layers]}"
+        ) from None
+    return keras.Model(
+        classifier.input, embedding.output, name=name or classifier.name
+    )

@@ -126,6 +126,34 @@ def min_dcf(scores, labels, p_target=0.01, c_miss=1.0, c_fa=1.0):
     return float(cost[best]), float(thresholds[best])
 
 
+def verification_error_rates(scores, labels, p_targets=(0.01, 0.05)):
+    """EER and minDCF of one score list, as a JSON-ready dict.
+
+    Args:
+        scores: 1-D array-like of floats, higher means "same speaker".
+        labels: 1-D array-like of 0/1 (1 = target trial), same length.
+        p_targets: floats in (0, 1), the target priors of the minDCFs.
+            Defaults to `(0.01, 0.05)`.
+
+    Returns:
+        dict `{"eer": float, "min_dcf_<p_target>": float, ...}`, e.g.
+        `"min_dcf_0.01"`.
+
+    Example:
+
+    ```python
+    from keras_acorl.speaker import verification_error_rates
+
+    verification_error_rates([0.9, 0.8, 0.3, 0.2], [1, 0, 1, 0])
+    # {"eer": 0.5, "min_dcf_0.01": 0.5, "min_dcf_0.05": 0.5}
+    ```
+    """
+    rates = {"eer": equal_error_rate(scores, labels)[0]}
+    for p_target in p_targets:
+        rates[f"min_dcf_{p_target:g}"] = min_dcf(scores, labels, p_target)[0]
+    return rates
+
+
 def _check_scores_and_labels(scores, labels):
     scores = np.asarray(scores, dtype="float64")
     labels = np.asarray(labels)
