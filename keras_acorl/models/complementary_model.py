@@ -347,15 +347,6 @@ class ComplementaryModel(CompositeModel):
     def export_inputs(self):
         return self.alliance.input
 
-    def compile(self, optimizer="rmsprop", loss=None, **kwargs):
-        if loss is None:
-            raise ValueError(
-                "ComplementaryModel needs a task loss. Pass `loss` to "
-                "`compile()`, e.g. keras.losses.SparseCategoricalCrossentropy"
-                "(from_logits=True). Received: loss=None"
-            )
-        super().compile(optimizer=optimizer, loss=loss, **kwargs)
-
     def call(self, inputs, training=None):
         inputs, _ = self.split_precomputed(inputs)
         output, representation = self.network(inputs, training=training)
@@ -366,6 +357,12 @@ class ComplementaryModel(CompositeModel):
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
         _require_labels(y)
+        if self.loss is None:
+            raise ValueError(
+                "ComplementaryModel needs a task loss. Pass `loss` to "
+                "`compile()`, e.g. keras.losses.SparseCategoricalCrossentropy"
+                "(from_logits=True). Received: loss=None"
+            )
         inputs, cached = self.split_precomputed(x)
         representation = self._step_record.take(y_pred)
         if representation is None:
@@ -396,6 +393,10 @@ class ComplementaryModel(CompositeModel):
         self.adversarial_loss_tracker.update_state(adversarial_loss)
         adversarial_loss = keras.ops.cast(adversarial_loss, task_loss.dtype)
         return task_loss + adversarial_loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        _require_labels(y)
+        return super().compute_metrics(x, y, y_pred, sample_weight)
 
     def forward_with_adversaries(self, inputs, training=False):
         """Task output, standardized base targets and adversary predictions.
