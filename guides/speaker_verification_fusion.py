@@ -172,8 +172,9 @@ independent one is trained like the base model. The alliance is trained by
 `keras_acorl.ComplementaryModel`: an adversary tries to predict the frozen
 base model's embedding from the alliance's, and a gradient reversal layer
 makes the alliance work against it, while the cosine head and the AAM loss
-keep it a good speaker model. `GradientReversalScheduler` ramps the
-reversal up (the DANN schedule) so the speakers are learned first.
+keep it a good speaker model. `gradient_reversal_schedule=DANNRamp()`
+ramps the reversal up (the DANN schedule) so the speakers are learned first;
+`GradientReversalScheduler()` sets the ramp's length to the run's steps.
 """
 
 ECAPA = dict(channels=16 if QUICK else 64, **SMALL)
@@ -194,13 +195,14 @@ acorl = keras_acorl.ComplementaryModel(
     head=CosineClassifier(train.num_speakers),
     base_representation="embedding",
     adversarial_weight=0.5,
+    gradient_reversal_schedule=DANNRamp(),
 )
 compile_for_speakers(acorl)
 history = acorl.fit(
     feed,
     epochs=EPOCHS,
     verbose=0,
-    callbacks=[GradientReversalScheduler(DANNRamp())],
+    callbacks=[GradientReversalScheduler()],
 )
 print("adversary fit per epoch:", history.history["adversary_fit_0"])
 

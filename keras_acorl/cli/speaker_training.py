@@ -76,6 +76,7 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
         head=CosineClassifier(num_speakers, name="cosine"),
         base_representation="embedding",
         adversarial_weight=settings["adversarial_weight"],
+        gradient_reversal_schedule=DANNRamp(),
         name="acorl_speaker",
     )
     _compile(model, settings, settings["epochs"] * len(feed))
@@ -83,6 +84,6 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
         feed,
         epochs=settings["epochs"],
         verbose=2 if verbose else 0,
-        callbacks=[GradientReversalScheduler(DANNRamp())],
+        callbacks=[GradientReversalScheduler()],
     )
     return model.classifier, common.plain_history(history)

@@ -75,27 +75,20 @@ class GradientReversal(keras.layers.Layer):
             )
         self.supports_masking = True
         self.schedule = schedule
-        self.scale_variable = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(scale),
-            trainable=False,
-            name="scale",
-            dtype="float32",
-        )
-        self.iterations = self.add_weight(
-            shape=(),
-            initializer="zeros",
-            trainable=False,
-            name="iterations",
-            dtype="int32",
-        )
-        self.total_steps_variable = self.add_weight(
-            shape=(),
-            initializer="zeros",
-            trainable=False,
-            name="total_steps",
-            dtype="int32",
-        )
+        self.scale_variable, self.iterations, self.total_steps_variable = [
+            self.add_weight(
+                shape=(),
+                initializer=keras.initializers.Constant(value),
+                trainable=False,
+                name=name,
+                dtype=dtype,
+            )
+            for name, value, dtype in (
+                ("scale", scale, "float32"),
+                ("iterations", 0, "int32"),
+                ("total_steps", 0, "int32"),
+            )
+        ]
         self._scale = scale
         self._total_steps = None
         self.total_steps = total_steps

@@ -9,9 +9,7 @@ from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.models import representations
 from keras_acorl.models.composite_model import CompositeModel
-from keras_acorl.models.composite_model import deserialize_sub_models
 from keras_acorl.models.composite_model import freeze
-from keras_acorl.models.composite_model import serialize_optional
 
 # Keys of the dict `forward_with_adversaries` returns.
 OUTPUT = "acorl_output"
@@ -176,6 +174,8 @@ class ComplementaryModel(CompositeModel):
     """
 
     precomputed_key = BASE_REPRESENTATIONS
+    sub_model_lists = ("base_models",)
+    sub_models = ("alliance", "head", "gradient_reversal_schedule")
 
     def __init__(
         self,
@@ -445,21 +445,14 @@ class ComplementaryModel(CompositeModel):
 
     def get_config(self):
         config = super().get_config()
-        serialize = keras.saving.serialize_keras_object
         config.update(
             {
-                "base_models": [serialize(m) for m in self.base_models],
-                "alliance": serialize(self.alliance),
-                "head": serialize_optional(self.head),
                 "base_representation": representations.serialize_spec(
                     self.base_representation
                 ),
                 "adversarial_weight": self.adversarial_weight,
                 "adversary": representations.serialize_spec(self.adversary),
                 "adversarial_loss": self.adversarial_loss,
-                "gradient_reversal_schedule": serialize_optional(
-                    self.gradient_reversal_schedule
-                ),
                 "total_steps": self.total_steps,
                 "standardize_targets": self.standardize_targets,
             }
@@ -467,18 +460,12 @@ class ComplementaryModel(CompositeModel):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = deserialize_sub_models(
-            config,
-            lists=("base_models",),
-            singles=("alliance", "head", "gradient_reversal_schedule"),
-            custom_objects=custom_objects,
-        )
+    def complete_config(cls, config, custom_objects=None):
         for key in ("base_representation", "adversary"):
             config[key] = representations.deserialize_spec(
                 config.get(key), custom_objects
             )
-        return cls(**config)
+        return config
 
 
 class _StepRecord(threading.local):

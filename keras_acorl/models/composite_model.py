@@ -95,6 +95,12 @@ class CompositeModel(keras.Model):
     - `get_metrics_result()` leaves out metrics that never saw data (the
       compiled metrics after a label-free `fit`), instead of stale zeros.
 
+    - `get_config()` / `from_config()` for the sub-models: a subclass
+      names the attributes holding them in `sub_model_lists` (lists of
+      models) and `sub_models` (a model, layer or serializable object, or
+      None); `from_config` rebuilds them with `custom_objects` and hands
+      the rest to `complete_config` (override it to rebuild other objects).
+
     A subclass sets the class attribute `precomputed_key` and implements
     `precompute_models()` (the models whose outputs `precompute` stores,
     in the order `split_precomputed` returns them) and `export_inputs()`;
@@ -126,6 +132,33 @@ class CompositeModel(keras.Model):
 
     # The key of the frozen models' outputs in a precomputed batch.
     precomputed_key = None
+    # Names of the attributes (and config keys) holding sub-models.
+    sub_model_lists = ()
+    sub_models = ()
+
+    def get_config(self):
+        config = super().get_config()
+        for key in self.sub_model_lists:
+            config[key] = [serialize_optional(m) for m in getattr(self, key)]
+        for key in self.sub_models:
+            config[key] = serialize_optional(getattr(self, key))
+        return config
+
+    @classmethod
+    def complete_config(cls, config, custom_objects=None):
+        """The constructor arguments from a config whose sub-models are
+        rebuilt already. Defaults to `config`."""
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = deserialize_sub_models(
+            config,
+            lists=cls.sub_model_lists,
+            singles=cls.sub_models,
+            custom_objects=custom_objects,
+        )
+        return cls(**cls.complete_config(config, custom_objects))
 
     def precompute_models(self):
         """The frozen models (`keras.Model`s over the model's inputs) whose
