@@ -44,6 +44,7 @@ def main():
         head=head,
         base_representation="embedding",
         adversarial_weight=0.5,
+        gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
     )
     compile_classifier(model)
     model.fit(
@@ -51,11 +52,7 @@ def main():
         y_train,
         epochs=EPOCHS,
         verbose=2,
-        callbacks=[
-            keras_acorl.callbacks.GradientReversalScheduler(
-                keras_acorl.schedules.DANNRamp()
-            )
-        ],
+        callbacks=[keras_acorl.callbacks.GradientReversalScheduler()],
     )
 
     fused = keras_acorl.FusionEnsemble(

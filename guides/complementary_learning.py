@@ -210,9 +210,12 @@ print("w after one step, reversed:", one_sgd_step(reverse=True))  # 0.6
 If the push away from the bases is at full strength from the first step,
 the new model has not learned the task yet and is pushed toward noise.
 Domain-adversarial training (DANN) ramps the GRL's scale from 0 to 1 with
-`2 / (1 + exp(-gamma * p)) - 1`, `p` being training progress.
-`keras_acorl.callbacks.GradientReversalScheduler` sets the scale before
-every batch.
+`2 / (1 + exp(-gamma * p)) - 1`, `p` being training progress. A
+`GradientReversal(schedule=DANNRamp(), total_steps=...)` computes it inside
+the compiled training step from its own step counter, and
+`ComplementaryModel(gradient_reversal_schedule=...)` does the same;
+`keras_acorl.callbacks.GradientReversalScheduler()` sets `total_steps` to
+the run's `epochs * steps` once when `fit` begins.
 """
 
 ramp = keras_acorl.schedules.DANNRamp(gamma=10.0)
@@ -232,7 +235,8 @@ per base model, and minimizes
 `task loss + adversarial_weight * sum_k (1 - cosine(A_k(GRL(z)), v_k))`
 
 where `v_k` is base model `k`'s embedding, standardized per feature. It
-logs `adversarial_loss` and, per base, `adversary_fit_k` (the adversary's
+logs `adversarial_loss`, `gradient_reversal_scale` (the epoch's mean ramp
+value) and, per base, `adversary_fit_k` (the adversary's
 mean cosine similarity): if that stays near 1 the alliance is not getting
 away from the base model; near 0 the adversary has lost.
 """
@@ -245,17 +249,15 @@ acorl = keras_acorl.ComplementaryModel(
     base_representation="embedding",
     adversarial_weight=0.5,
     adversarial_loss="cosine",
+    gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(gamma=10.0),
 )
 history = train(
     acorl,
     seed=3,
-    callbacks=[
-        keras_acorl.callbacks.GradientReversalScheduler(
-            keras_acorl.schedules.DANNRamp(gamma=10.0)
-        )
-    ],
+    callbacks=[keras_acorl.callbacks.GradientReversalScheduler()],
 )
-for key in ("adversarial_loss", "adversary_fit_0", "adversary_fit_1"):
+keys = ("adversarial_loss", "adversary_fit_0", "adversary_fit_1")
+for key in (*keys, "gradient_reversal_scale"):
     print(key, np.round(history.history[key], 3))
 
 """

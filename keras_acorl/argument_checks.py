@@ -5,6 +5,7 @@ argument, what was expected and what was received.
 """
 
 import math
+import numbers
 
 import keras
 
@@ -79,14 +80,27 @@ def _fmt(signature):
     return str(shapes[0]) if len(shapes) == 1 else str(shapes)
 
 
-def check_non_negative(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def check_real(value, argument):
+    """`value` must be a finite real number (a Python or NumPy scalar, not a
+    bool); returns it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"`{argument}` must be a float >= 0. Received: {value!r}"
+            f"`{argument}` must be a real number, for example 1.0. "
+            f"Received: {argument}={value!r} of type {type(value).__name__}"
         )
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"`{argument}` must be >= 0. Received: {value}")
+    if not math.isfinite(value):
+        raise ValueError(
+            f"`{argument}` must be a finite number. Received: "
+            f"{argument}={value}"
+        )
     return float(value)
+
+
+def check_non_negative(value, argument):
+    value = check_real(value, argument)
+    if value < 0:
+        raise ValueError(f"`{argument}` must be >= 0. Received: {value}")
+    return value
 
 
 def check_choice(value, choices, argument):

@@ -70,15 +70,27 @@ def test_fit_logs_task_and_adversarial_metrics():
         "adversarial_loss",
         "adversary_fit_0",
         "adversary_fit_1",
+        "gradient_reversal_scale",
     ):
         assert len(history.history[key]) == 2, key
-    # loss = task loss + adversarial_loss, and the adversarial terms are
-    # 1 - cosine, so each lies in [0, 2].
-    assert 0.0 <= history.history["adversarial_loss"][-1] <= 4.0
-    assert history.history["loss"][-1] > history.history["adversarial_loss"][-1]
-    results = model.evaluate(x, y, verbose=0, return_dict=True)
-    assert set(results) >= {"loss", "adversarial_loss", "adversary_fit_1"}
+    assert history.history["gradient_reversal_scale"] == [1.0, 1.0]
+    results = model.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)
     predictions = model.predict(x, verbose=0)
+    # loss = task loss + adversarial_loss; adversarial_loss is the sum of
+    # the per-base terms 1 - adversary_fit_k.
+    task = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+        y, predictions
+    )
+    np.testing.assert_allclose(
+        results["loss"],
+        float(keras.ops.convert_to_numpy(task)) + results["adversarial_loss"],
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        results["adversarial_loss"],
+        2.0 - results["adversary_fit_0"] - results["adversary_fit_1"],
+        rtol=1e-5,
+    )
     assert predictions.shape == (64, NUM_CLASSES)
     np.testing.assert_allclose(
         model.classifier.predict(x, verbose=0), predictions, atol=1e-6
@@ -86,10 +98,64 @@ def test_fit_logs_task_and_adversarial_metrics():
     assert model.encoder is model.alliance
 
 
-def test_training_call_returns_what_the_loss_uses():
+def test_call_returns_the_task_output_in_every_mode():
     model = make_model()
     x, _ = data(8)
-    parts = model(x, training=True)
+    expected = keras.ops.convert_to_numpy(model.classifier(x))
+    for training in (None, False, True):
+        output = model(x, training=training)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(output), expected, atol=1e-6
+        )
+
+
+def test_training_call_is_mc_dropout():
+    inputs = keras.Input(shape=SHAPE)
+    hidden = keras.layers.Dropout(0.5)(keras.layers.Flatten()(inputs))
+    alliance = keras.Model(inputs, keras.layers.Dense(10)(hidden))
+    model = make_model(alliance=alliance)
+    x, _ = data(8)
+    a = keras.ops.convert_to_numpy(model(x, training=True))
+    b = keras.ops.convert_to_numpy(model(x, training=True))
+    assert a.shape == (8, NUM_CLASSES)
+    assert not np.allclose(a, b)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model(x)),
+        keras.ops.convert_to_numpy(model(x)),
+    )
+
+
+class _CountingFlatten(keras.layers.Flatten):
+    """Counts its calls on real (not symbolic) tensors."""
+
+    calls = 0
+
+    def call(self, inputs):
+        if not isinstance(inputs, keras.KerasTensor):
+            _CountingFlatten.calls += 1
+        return super().call(inputs)
+
+
+def test_one_alliance_forward_pass_per_step():
+    inputs = keras.Input(shape=SHAPE)
+    hidden = _CountingFlatten()(inputs)
+    alliance = keras.Model(inputs, keras.layers.Dense(10)(hidden))
+    model = compile_model(make_model(alliance=alliance), run_eagerly=True)
+    x, y = data(32)
+    # The first fit also builds the model's metrics and losses (once).
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    _CountingFlatten.calls = 0
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert _CountingFlatten.calls == 2
+    _CountingFlatten.calls = 0
+    model.evaluate(x, y, batch_size=16, verbose=0)
+    assert _CountingFlatten.calls == 2
+
+
+def test_forward_with_adversaries_returns_what_the_loss_uses():
+    model = make_model()
+    x, _ = data(8)
+    parts = model.forward_with_adversaries(x, training=True)
     assert parts["acorl_output"].shape == (8, NUM_CLASSES)
     assert [tuple(t.shape) for t in parts["acorl_targets"]] == [(8, 12), (8, 7)]
     assert [tuple(p.shape) for p in parts["acorl_predictions"]] == [
@@ -134,7 +200,8 @@ def test_trainable_and_non_trainable_split():
     )
     assert trainable == {id(v) for v in expected}
     non_trainable = {id(v) for v in model.non_trainable_weights}
-    assert id(model.gradient_reversal.scale) in non_trainable
+    for variable in model.gradient_reversal.weights:
+        assert id(variable) in non_trainable
     for layer in model.target_standardizers:
         assert {id(v) for v in layer.weights} <= non_trainable
 
@@ -200,7 +267,8 @@ def test_keras_round_trip_gives_identical_predictions(tmp_path):
             base_representation=["embedding", "conv"],
             adversarial_loss="mse",
             adversary={"hidden_units": (8, 8)},
-            gradient_reversal_scale=0.5,
+            gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(3.0),
+            total_steps=40,
             adversarial_weight=2.0,
         )
     )
@@ -211,6 +279,10 @@ def test_keras_round_trip_gives_identical_predictions(tmp_path):
     assert config["base_representation"] == ["embedding", "conv"]
     assert config["adversarial_loss"] == "mse"
     assert config["adversarial_weight"] == 2.0
+    assert config["total_steps"] == 40
+    assert restored.gradient_reversal_schedule.gamma == 3.0
+    iterations = restored.gradient_reversal.iterations
+    assert int(keras.ops.convert_to_numpy(iterations)) == 4
     assert restored.adversaries[0].hidden_units == (8, 8)
     for name in ("gradient_reversal", "target_standardizer_1"):
         for a, b in zip(
@@ -320,11 +392,13 @@ def test_backup_and_restore_resumes_to_the_same_weights(tmp_path):
 
     def run(callbacks):
         keras.utils.set_random_seed(7)
-        model = compile_model(make_model())
-        scheduler = keras_acorl.callbacks.GradientReversalScheduler(
-            keras_acorl.schedules.DANNRamp()
+        model = compile_model(
+            make_model(
+                gradient_reversal_schedule=keras_acorl.schedules.DANNRamp()
+            )
         )
-        model.fit(
+        scheduler = keras_acorl.callbacks.GradientReversalScheduler()
+        history = model.fit(
             x,
             y,
             epochs=4,
@@ -333,13 +407,24 @@ def test_backup_and_restore_resumes_to_the_same_weights(tmp_path):
             verbose=0,
             callbacks=[scheduler, *callbacks],
         )
-        return model
+        return model, history.history["gradient_reversal_scale"]
 
-    reference = [keras.ops.convert_to_numpy(v) for v in run([]).weights]
+    model, scales = run([])
+    reference = [keras.ops.convert_to_numpy(v) for v in model.weights]
+    # 4 epochs of 3 steps; the logged scale is the epoch's mean factor.
+    ramp = keras_acorl.schedules.DANNRamp()
+    expected = [
+        np.mean([ramp((3 * e + b) / 12) for b in range(3)]) for e in range(4)
+    ]
+    np.testing.assert_allclose(scales, expected, rtol=1e-5)
     backup = keras.callbacks.BackupAndRestore(os.path.join(tmp_path, "b"))
     with pytest.raises(RuntimeError, match="Interrupted"):
         run([backup, _StopAt(2)])
-    resumed = run([keras.callbacks.BackupAndRestore(backup.backup_dir)])
+    resumed, scales = run([keras.callbacks.BackupAndRestore(backup.backup_dir)])
+    # The resumed run continues the schedule: epochs 2 and 3 only.
+    np.testing.assert_allclose(scales, expected[2:], rtol=1e-5)
+    iterations = resumed.gradient_reversal.iterations
+    assert int(keras.ops.convert_to_numpy(iterations)) == 12
     after = [keras.ops.convert_to_numpy(v) for v in resumed.weights]
     assert len(after) == len(reference)
     for variable, a, b in zip(resumed.weights, after, reference):
@@ -357,6 +442,14 @@ def test_compile_without_task_loss_is_a_clear_error():
     model = make_model()
     model.compile(optimizer="adam")
     with pytest.raises(ValueError, match="task loss"):
+        model.fit(*data(), epochs=1, verbose=0)
+
+
+def test_schedule_without_total_steps_is_a_clear_error():
+    model = compile_model(
+        make_model(gradient_reversal_schedule=keras_acorl.schedules.DANNRamp())
+    )
+    with pytest.raises(ValueError, match="total_steps"):
         model.fit(*data(), epochs=1, verbose=0)
 
 
@@ -399,6 +492,23 @@ _FACTORIES = (_other_shape_base, _rank6_base)
         ),
         (dict(adversarial_weight=-1.0), ValueError, "adversarial_weight"),
         (dict(adversarial_weight="1"), TypeError, "adversarial_weight"),
+        (dict(adversarial_weight=True), TypeError, "adversarial_weight"),
+        (
+            dict(adversarial_weight=float("nan")),
+            ValueError,
+            "adversarial_weight",
+        ),
+        (
+            dict(adversarial_weight=float("inf")),
+            ValueError,
+            "adversarial_weight",
+        ),
+        (
+            dict(gradient_reversal_schedule=0.5),
+            TypeError,
+            "gradient_reversal_schedule",
+        ),
+        (dict(total_steps=0), ValueError, "total_steps"),
         (dict(adversarial_loss="l1"), ValueError, "adversarial_loss"),
         (dict(adversary=3), TypeError, "adversary"),
         (dict(head="dense"), TypeError, "head"),
@@ -419,7 +529,7 @@ def test_bad_arguments(kwargs, error, match):
 def test_precomputed_base_representations_match_live_base_models():
     model = compile_model(make_model())
     x, y = data()
-    cached = keras_acorl.data.precompute_base_representations(model, x)
+    cached = model.precompute(x, batch_size=16)
     assert [a.shape for a in cached["base_representations"]] == [
         (64, 12),
         (64, 7),
@@ -433,5 +543,56 @@ def test_precomputed_base_representations_match_live_base_models():
     )
     history = model.fit(cached, y, epochs=1, batch_size=16, verbose=0)
     assert "adversary_fit_1" in history.history
-    with pytest.raises(TypeError, match="ComplementaryModel"):
-        keras_acorl.data.precompute_base_representations(model.classifier, x)
+
+
+def _alliance_kernel_step(model, x, y):
+    """The change of the alliance's last kernel in one SGD step."""
+    kernel = model.alliance.layers[-1].kernel
+    before = keras.ops.convert_to_numpy(kernel).copy()
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    return keras.ops.convert_to_numpy(kernel) - before
+
+
+@pytest.mark.parametrize("schedule", [None, "dann"])
+def test_adversarial_weight_set_between_fits_changes_the_gradient(schedule):
+    # The alliance's step is -lr * (g_task - w * s * g_adv): linear in the
+    # weight w and in the schedule's factor s, read in the compiled step.
+    ramp = keras_acorl.schedules.DANNRamp()
+    model = make_model(
+        adversarial_weight=1.0,
+        gradient_reversal_schedule=ramp if schedule else None,
+        total_steps=10,
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=keras.backend.backend() != "torch",
+    )
+    x, y = data(16)
+    initial = model.get_weights()
+    steps = {}
+    for weight, step in ((1.0, 3), (0.0, 3), (np.float32(2.5), 3), (1.0, 7)):
+        model.set_weights(initial)
+        model.gradient_reversal.iterations.assign(step)
+        model.adversarial_weight = weight
+        steps[float(weight), step] = _alliance_kernel_step(model, x, y)
+    assert model.adversarial_weight == 1.0
+    task = steps[0.0, 3]
+    adversarial = steps[1.0, 3] - task
+    assert np.abs(adversarial).max() > 1e-4
+    factor = (
+        {3: 1.0, 7: 1.0} if schedule is None else {3: ramp(0.3), 7: ramp(0.7)}
+    )
+    np.testing.assert_allclose(
+        steps[2.5, 3] - task, 2.5 * adversarial, rtol=1e-3, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        steps[1.0, 7] - task,
+        factor[7] / factor[3] * adversarial,
+        rtol=1e-3,
+        atol=1e-6,
+    )
+    with pytest.raises(TypeError, match="adversarial_weight"):
+        model.adversarial_weight = True
+    with pytest.raises(ValueError, match="adversarial_weight"):
+        model.adversarial_weight = -1.0

@@ -404,10 +404,9 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
             base_representation="embedding",
             adversarial_weight=config["adversarial_weight"],
             adversarial_loss="cosine",
+            gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
         )
-        scheduler = keras_acorl.callbacks.GradientReversalScheduler(
-            keras_acorl.schedules.DANNRamp()
-        )
+        scheduler = keras_acorl.callbacks.GradientReversalScheduler()
         history = fit(acorl, new_seed, callbacks=[scheduler], **classification)
         # `full` shares the alliance's layers: it is the trained classifier.
         return full, history

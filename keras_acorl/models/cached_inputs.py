@@ -1,18 +1,7 @@
-"""Inputs that carry outputs of frozen models computed once.
+"""Old import path of the precomputed-input helpers; they live in
+`keras_acorl.models.composite_model` (kept until every model uses
+`CompositeModel.precompute` / `split_precomputed`)."""
 
-A cached batch is the dict `{"inputs": x, key: [tensor, ...]}`; models that
-accept one skip running the frozen models whose outputs it carries.
-"""
-
-INPUTS = "inputs"
-
-
-def split_cached(inputs, key):
-    """`(inputs, cached list or None)` from plain or cached inputs."""
-    if isinstance(inputs, dict) and set(inputs) == {INPUTS, key}:
-        return inputs[INPUTS], list(inputs[key])
-    return inputs, None
-
-
-def make_cached(inputs, key, arrays):
-    return {INPUTS: inputs, key: list(arrays)}
+from keras_acorl.models.composite_model import INPUTS  # noqa: F401
+from keras_acorl.models.composite_model import make_cached  # noqa: F401
+from keras_acorl.models.composite_model import split_cached  # noqa: F401

@@ -1,3 +1,5 @@
+import threading
+
 import keras
 
 from keras_acorl import argument_checks
@@ -6,25 +8,21 @@ from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.representation_losses import cosine_distance
 from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.models import representations
-from keras_acorl.models.cached_inputs import split_cached
-from keras_acorl.models.export import InferredSignatureExport
-from keras_acorl.models.freezing import freeze
-from keras_acorl.models.gradients import scale_gradient
-from keras_acorl.models.serialization import deserialize_sub_models
-from keras_acorl.models.serialization import serialize_optional
+from keras_acorl.models.composite_model import CompositeModel
+from keras_acorl.models.composite_model import freeze
 
-# Keys of the structure `call(..., training=True)` returns.
+# Keys of the dict `forward_with_adversaries` returns.
 OUTPUT = "acorl_output"
 TARGETS = "acorl_targets"
 PREDICTIONS = "acorl_predictions"
-# Key of precomputed base representations (see `keras_acorl.data`).
+# Key of precomputed base representations (see `ComplementaryModel.precompute`).
 BASE_REPRESENTATIONS = "base_representations"
 
 _DISTANCES = {"cosine": cosine_distance, "mse": mean_squared_distance}
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
-class ComplementaryModel(InferredSignatureExport, keras.Model):
+class ComplementaryModel(CompositeModel):
     """Trains an alliance model to complement frozen base models (ACoRL).
 
     Adversarial Complementary Representation Learning (Kang et al., 2024):
@@ -40,7 +38,8 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
     training, moving statistics otherwise) and `d` is `1 - cosine` or the
     mean squared error. The adversaries descend `d` at full strength; the
     alliance receives the reversed gradient scaled by
-    `gradient_reversal_scale * adversarial_weight`, so it ascends `d`: `z`
+    `adversarial_weight * schedule(progress)` (one `GradientReversal`), so
+    it ascends `d`: `z`
     comes to carry what the base models do not. This is the min-max
     `min_{g,h} max_A L_task - lambda * w * sum_k d` of the paper, with the
     adversaries' step size made independent of `w`: with
@@ -55,17 +54,26 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
     The adversaries are built with the model, so the set of trainable
     variables is fixed before the first train step on every backend.
 
-    `compile()` takes the task loss and metrics. `fit()` logs them plus
-    `adversarial_loss` (the sum of the adversarial terms; `loss` is the task
-    loss plus this sum) and,
+    `compile()` takes the task loss (required) and metrics. `fit()` logs
+    them plus `adversarial_loss` (the sum of the adversarial terms; `loss`
+    is the task loss plus this sum), `gradient_reversal_scale` (the mean
+    over the epoch of the schedule's factor, 1.0 without a schedule) and,
     per base model `k`, `adversary_fit_k`: how well adversary `k` predicts
     its standardized target (mean cosine similarity for `"cosine"`,
     `1 - MSE` (an R² on unit-variance targets) for `"mse"`). `evaluate()`
-    reports them on the evaluation data, which costs one more alliance
-    forward pass. `predict()` and `model(x)` return the task outputs;
-    `model(x, training=True)` returns a dict with the task output, the
-    standardized targets and the adversaries' predictions (what the loss
-    uses).
+    reports them on the evaluation data with one alliance forward pass.
+    `call()` returns the task output in every mode, as Keras' `Distiller`
+    does: `predict()`, `model(x)` and `model(x, training=True)` (e.g. MC
+    dropout) return a tensor; the adversarial terms are computed in
+    `compute_loss`. `forward_with_adversaries(x)` returns what the loss
+    uses.
+
+    `adversarial_weight` and `total_steps` are non-trainable variables
+    behind validating properties: set `model.adversarial_weight = 0.5`
+    between two `fit` calls and the next `fit` uses it, without retracing.
+    The gradient reversal schedule is computed inside the training step
+    from a step counter that is a weight of the model, so a run resumed
+    from `keras.callbacks.BackupAndRestore` continues it.
 
     Args:
         base_models: list of trained `keras.Model`s sharing the alliance's
@@ -82,9 +90,9 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             `model -> keras.Model | KerasTensor`. Rank 3-5 outputs
             (batch, ..., channels) are global-average pooled to rank 2.
             Defaults to None.
-        adversarial_weight: float >= 0. Strength `w` of the push away from
-            the base representations (it scales the reversed gradient the
-            alliance receives). `0.0` trains the alliance independently.
+        adversarial_weight: real number >= 0. Strength `w` of the push away
+            from the base representations (it scales the reversed gradient
+            the alliance receives). `0.0` trains the alliance independently.
             Defaults to `1.0`.
         adversary: None (one `keras_acorl.layers.Adversary` MLP without
             batch norm per base model), a dict of `Adversary` keyword
@@ -93,10 +101,18 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             if the model is to be saved). Defaults to None.
         adversarial_loss: `"cosine"` (1 - cosine similarity) or `"mse"`,
             both on standardized targets. Defaults to `"cosine"`.
-        gradient_reversal_scale: float. Initial scale of the gradient
-            reversal; schedule it with
-            `keras_acorl.callbacks.GradientReversalScheduler`. Defaults to
-            `1.0`.
+        gradient_reversal_schedule: None (the reversed gradient is scaled
+            by `adversarial_weight` alone) or a callable `progress -> factor`
+            on scalar tensors, e.g. `keras_acorl.schedules.DANNRamp()` (the
+            paper's ramp): the factor multiplies `adversarial_weight`, with
+            `progress = training steps so far / total_steps`. Fixed at
+            construction. Defaults to None.
+        total_steps: None or a positive int: the steps over which the
+            schedule's progress goes from 0 to 1. With a schedule it is
+            needed before training: pass it, set `model.total_steps`, or fit
+            with `keras_acorl.callbacks.GradientReversalScheduler()` (it
+            sets `epochs * steps_per_epoch` once per `fit`). Defaults to
+            None.
         standardize_targets: bool. Standardize the base representations per
             feature before the adversary predicts them. Without it a cosine
             adversary on non-negative (ReLU) features learns little beyond
@@ -109,6 +125,9 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
         encoder: the alliance encoder.
         base_models: the frozen base models.
         adversaries: one layer per base model.
+        gradient_reversal: the `keras_acorl.layers.GradientReversal` between
+            the alliance representation and the adversaries (its `scale` is
+            `adversarial_weight`, its `iterations` the training steps done).
 
     Example:
 
@@ -137,6 +156,7 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
         head=keras.layers.Dense(3),
         base_representation="embedding",
         adversarial_weight=1.0,
+        gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
     )
     model.compile(
         optimizer="adam",
@@ -145,13 +165,17 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
     )
     model.fit(
         x, y, epochs=2, verbose=0,
-        callbacks=[keras_acorl.callbacks.GradientReversalScheduler(
-            keras_acorl.schedules.DANNRamp())],
+        callbacks=[keras_acorl.callbacks.GradientReversalScheduler()],
     )
+    model.total_steps  # 8: 2 epochs of 4 batches.
     fused = keras_acorl.FusionEnsemble([base, model.classifier])
     fused.predict(x, verbose=0).shape  # (128, 3)
     ```
     """
+
+    precomputed_key = BASE_REPRESENTATIONS
+    sub_model_lists = ("base_models",)
+    sub_models = ("alliance", "head", "gradient_reversal_schedule")
 
     def __init__(
         self,
@@ -162,7 +186,8 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
         adversarial_weight=1.0,
         adversary=None,
         adversarial_loss="cosine",
-        gradient_reversal_scale=1.0,
+        gradient_reversal_schedule=None,
+        total_steps=None,
         standardize_targets=True,
         **kwargs,
     ):
@@ -178,7 +203,7 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             + [f"base_models[{i}]" for i in range(len(base_models))],
             "base_models",
         )
-        self.adversarial_weight = argument_checks.check_non_negative(
+        adversarial_weight = argument_checks.check_non_negative(
             adversarial_weight, "adversarial_weight"
         )
         self.adversarial_loss = argument_checks.check_choice(
@@ -189,10 +214,19 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
                 "`standardize_targets` must be a bool. "
                 f"Received: {standardize_targets!r}"
             )
+        if gradient_reversal_schedule is not None and not callable(
+            gradient_reversal_schedule
+        ):
+            raise TypeError(
+                "`gradient_reversal_schedule` must be None or a callable "
+                "`progress -> factor`, e.g. keras_acorl.schedules.DANNRamp()."
+                f" Received: {gradient_reversal_schedule!r}"
+            )
+        if total_steps is not None:
+            argument_checks.check_positive_int(total_steps, "total_steps")
         self.standardize_targets = standardize_targets
         self.base_representation = base_representation
         self.adversary = adversary
-        self.initial_gradient_reversal_scale = gradient_reversal_scale
 
         self.base_models = base_models
         for base in base_models:
@@ -213,13 +247,15 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             representations.representation_dim(e, "base_representation", i)
             for i, e in enumerate(self.base_extractors)
         ]
-        self.alliance_pooling = representations.pooling_layer(
-            alliance.output.shape, "alliance", 0, name="alliance_pooling"
-        )
         alliance_dim = _pooled_dim(alliance.output.shape)
 
+        # One reversal carries the whole factor the alliance receives:
+        # `-adversarial_weight * schedule(progress)`.
         self.gradient_reversal = GradientReversal(
-            gradient_reversal_scale, name="gradient_reversal"
+            scale=adversarial_weight,
+            schedule=gradient_reversal_schedule,
+            total_steps=total_steps,
+            name="gradient_reversal",
         )
         self.target_standardizers = []
         if standardize_targets:
@@ -239,17 +275,33 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
             layer.build((None, alliance_dim))
             self.adversaries.append(layer)
 
+        # One functional model gives the task output and the (pooled)
+        # alliance representation from a single forward pass.
+        output = alliance.output if head is None else head(alliance.output)
+        representation = alliance.output
+        pooling = representations.pooling_layer(
+            alliance.output.shape, "alliance", 0, name="alliance_pooling"
+        )
+        if pooling is not None:
+            representation = pooling(representation)
+        self.network = keras.Model(
+            alliance.input,
+            [output, representation],
+            name=f"{self.name}_network",
+        )
         if head is None:
             self._classifier = alliance
         else:
             self._classifier = keras.Model(
-                alliance.input,
-                head(alliance.output),
-                name=f"{self.name}_classifier",
+                alliance.input, output, name=f"{self.name}_classifier"
             )
+        self._step_record = _StepRecord()
 
         self.adversarial_loss_tracker = keras.metrics.Mean(
             name="adversarial_loss"
+        )
+        self.gradient_reversal_scale_tracker = keras.metrics.Mean(
+            name="gradient_reversal_scale"
         )
         self.adversary_fit_trackers = [
             keras.metrics.Mean(name=f"adversary_fit_{i}")
@@ -265,84 +317,75 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
     def encoder(self):
         return self.alliance
 
+    @property
+    def adversarial_weight(self):
+        """Strength of the push away from the base representations."""
+        return self.gradient_reversal.scale
+
+    @adversarial_weight.setter
+    def adversarial_weight(self, value):
+        self.gradient_reversal.scale = argument_checks.check_non_negative(
+            value, "adversarial_weight"
+        )
+
+    @property
+    def gradient_reversal_schedule(self):
+        return self.gradient_reversal.schedule
+
+    @property
+    def total_steps(self):
+        """Steps over which the schedule's progress goes from 0 to 1."""
+        return self.gradient_reversal.total_steps
+
+    @total_steps.setter
+    def total_steps(self, value):
+        self.gradient_reversal.total_steps = value
+
+    def precompute_models(self):
+        return self.base_extractors
+
     def export_inputs(self):
         return self.alliance.input
 
     def call(self, inputs, training=None):
-        if not training:
-            inputs, _ = split_cached(inputs, BASE_REPRESENTATIONS)
-            return self._classifier(inputs, training=training)
-        return self.forward_with_adversaries(inputs, training=True)
-
-    def forward_with_adversaries(self, inputs, training=False):
-        """Task output, standardized base targets and adversary predictions.
-
-        `inputs` may carry the base representations computed once (see
-        `keras_acorl.data.precompute_base_representations`); the base
-        models then do not run.
-
-        Returns a dict with keys `"acorl_output"`, `"acorl_targets"` (one
-        tensor per base model) and `"acorl_predictions"` (likewise).
-        """
-        inputs, cached = split_cached(inputs, BASE_REPRESENTATIONS)
-        alliance_output = self.alliance(inputs, training=training)
-        if self.head is None:
-            output = alliance_output
-        else:
-            output = self.head(alliance_output, training=training)
-        z = alliance_output
-        if self.alliance_pooling is not None:
-            z = self.alliance_pooling(z)
-        # Forward: z. Backward: the alliance receives
-        # -scale * adversarial_weight * (gradient of the adversarial terms).
-        reversed_z = scale_gradient(
-            self.gradient_reversal(z), self.adversarial_weight
-        )
-        if cached is None:
-            targets = self.base_representations(inputs)
-        else:
-            targets = [keras.ops.stop_gradient(t) for t in cached]
-        if self.standardize_targets:
-            targets = [
-                layer(t, training=training)
-                for layer, t in zip(self.target_standardizers, targets)
-            ]
-        predictions = [adversary(reversed_z) for adversary in self.adversaries]
-        return {OUTPUT: output, TARGETS: targets, PREDICTIONS: predictions}
-
-    def base_representations(self, inputs):
-        """The frozen base models' representations of `inputs`, one
-        `(batch, dim)` tensor per base model, without gradient."""
-        return [
-            keras.ops.stop_gradient(extractor(inputs, training=False))
-            for extractor in self.base_extractors
-        ]
+        inputs, _ = self.split_precomputed(inputs)
+        output, representation = self.network(inputs, training=training)
+        self._step_record.keep(output, representation)
+        return output
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
         _require_labels(y)
-        if self._compile_loss is None:
+        if self.loss is None:
             raise ValueError(
                 "ComplementaryModel needs a task loss. Pass `loss` to "
                 "`compile()`, e.g. keras.losses.SparseCategoricalCrossentropy"
-                "(from_logits=True)."
+                "(from_logits=True). Received: loss=None"
             )
-        if _is_training_output(y_pred):
-            parts = y_pred
-        else:
-            parts = self.forward_with_adversaries(x, training=False)
+        inputs, cached = self.split_precomputed(x)
+        representation = self._step_record.take(y_pred)
+        if representation is None:
+            # Not the output of this step's `call` (e.g. `compute_loss`
+            # called directly): run the forward pass here.
+            y_pred, representation = self.network(inputs, training=training)
         task_loss = super().compute_loss(
             x=x,
             y=y,
-            y_pred=parts[OUTPUT],
+            y_pred=y_pred,
             sample_weight=sample_weight,
             training=training,
+        )
+        self.gradient_reversal_scale_tracker.update_state(
+            self.gradient_reversal.schedule_value()
+        )
+        targets, predictions = self._adversarial_parts(
+            inputs, cached, representation, training
         )
         distance = _DISTANCES[self.adversarial_loss]
         adversarial_loss = 0.0
         for tracker, target, prediction in zip(
-            self.adversary_fit_trackers, parts[TARGETS], parts[PREDICTIONS]
+            self.adversary_fit_trackers, targets, predictions
         ):
             term = keras.ops.mean(distance(target, prediction))
             adversarial_loss = adversarial_loss + term
@@ -353,45 +396,110 @@ class ComplementaryModel(InferredSignatureExport, keras.Model):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         _require_labels(y)
-        if _is_training_output(y_pred):
-            y_pred = y_pred[OUTPUT]
         return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    def forward_with_adversaries(self, inputs, training=False):
+        """Task output, standardized base targets and adversary predictions.
+
+        What the loss uses, from one forward pass. `inputs` may be the
+        result of `precompute`; the base models then do not run.
+        `training=True` standardizes with batch statistics (and advances a
+        gradient reversal schedule by one step, as a training step does).
+
+        Returns a dict with keys `"acorl_output"`, `"acorl_targets"` (one
+        tensor per base model) and `"acorl_predictions"` (likewise).
+        """
+        inputs, cached = self.split_precomputed(inputs)
+        output, representation = self.network(inputs, training=training)
+        targets, predictions = self._adversarial_parts(
+            inputs, cached, representation, training
+        )
+        return {OUTPUT: output, TARGETS: targets, PREDICTIONS: predictions}
+
+    def _adversarial_parts(self, inputs, cached, representation, training):
+        # Forward: z. Backward: the alliance receives
+        # -adversarial_weight * schedule * (gradient of the adversarial terms).
+        reversed_z = self.gradient_reversal(representation, training=training)
+        if cached is None:
+            targets = self.base_representations(inputs)
+        else:
+            targets = [keras.ops.stop_gradient(t) for t in cached]
+        if self.standardize_targets:
+            targets = [
+                layer(t, training=training)
+                for layer, t in zip(self.target_standardizers, targets)
+            ]
+        predictions = [
+            adversary(reversed_z, training=training)
+            for adversary in self.adversaries
+        ]
+        return targets, predictions
+
+    def base_representations(self, inputs):
+        """The frozen base models' representations of `inputs`, one
+        `(batch, dim)` tensor per base model, without gradient."""
+        return [
+            keras.ops.stop_gradient(extractor(inputs, training=False))
+            for extractor in self.base_extractors
+        ]
 
     def get_config(self):
         config = super().get_config()
-        serialize = keras.saving.serialize_keras_object
         config.update(
             {
-                "base_models": [serialize(m) for m in self.base_models],
-                "alliance": serialize(self.alliance),
-                "head": serialize_optional(self.head),
                 "base_representation": representations.serialize_spec(
                     self.base_representation
                 ),
                 "adversarial_weight": self.adversarial_weight,
                 "adversary": representations.serialize_spec(self.adversary),
                 "adversarial_loss": self.adversarial_loss,
-                "gradient_reversal_scale": (
-                    self.initial_gradient_reversal_scale
-                ),
+                "total_steps": self.total_steps,
                 "standardize_targets": self.standardize_targets,
             }
         )
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = deserialize_sub_models(
-            config,
-            lists=("base_models",),
-            singles=("alliance", "head"),
-            custom_objects=custom_objects,
-        )
+    def complete_config(cls, config, custom_objects=None):
         for key in ("base_representation", "adversary"):
             config[key] = representations.deserialize_spec(
                 config.get(key), custom_objects
             )
-        return cls(**config)
+        return config
+
+
+class _StepRecord(threading.local):
+    """The alliance representation of the last `call`, for `compute_loss`.
+
+    Keras' `train_step` and `test_step` run `y_pred = self(x)` and then
+    `compute_loss(x, y, y_pred)` in one trace on every backend (one
+    `tf.function`, one `jax.value_and_grad` over `compute_loss_and_updates`,
+    eager torch), so the representation kept by `call` belongs to the same
+    graph as `y_pred` and gradients flow through it. `take` hands it over
+    only for the very `y_pred` object it came with (anything else returns
+    None and `compute_loss` runs the forward pass itself), and forgets it.
+    Per thread, so replicas traced by `tf.distribute` never share one.
+    """
+
+    output = None
+    representation = None
+
+    def keep(self, output, representation):
+        self.output = output
+        self.representation = representation
+
+    def take(self, output):
+        representation = None
+        if output is not None and output is self.output:
+            representation = self.representation
+        self.output = self.representation = None
+        return representation
+
+    def __deepcopy__(self, memo):
+        return _StepRecord()
+
+    def __reduce__(self):
+        return (_StepRecord, ())
 
 
 def _require_labels(y):
@@ -452,7 +560,3 @@ def _make_adversary(adversary, dim, index):
         "a callable `target_dim -> keras.layers.Layer`. "
         f"Received: {adversary!r}"
     )
-
-
-def _is_training_output(y_pred):
-    return isinstance(y_pred, dict) and OUTPUT in y_pred

@@ -1,14 +1,4 @@
-"""Freezing models that are used but never trained."""
+"""Old import path of `freeze`; it lives in
+`keras_acorl.models.composite_model`."""
 
-
-def freeze(model):
-    """Sets `model.trainable = False`, recursively.
-
-    On TensorFlow, assigning False when the flag already is False is skipped
-    (TF's `self.x = self.x` short cut), which leaves the sublayers of a
-    subclassed model deserialized with `trainable=False` trainable. Flipping
-    the flag first always propagates it.
-    """
-    model.trainable = True
-    model.trainable = False
-    return model
+from keras_acorl.models.composite_model import freeze  # noqa: F401

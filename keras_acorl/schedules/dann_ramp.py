@@ -1,6 +1,8 @@
-import math
+import numbers
 
 import keras
+
+from keras_acorl import argument_checks
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
@@ -12,38 +14,44 @@ class DANNRamp:
     start, close to `high` at the end. Start low so the task is learnt before
     the adversarial push dominates. Progress outside `[0, 1]` is clipped.
 
+    It is computed with `keras.ops` (as `tanh(gamma * p / 2)`, the same
+    function), so it runs inside a traced training step on a scalar tensor
+    (`keras_acorl.layers.GradientReversal(schedule=...)`,
+    `keras_acorl.ComplementaryModel(gradient_reversal_schedule=...)`) and
+    returns a tensor there; on a Python or NumPy number it returns a float.
+
     Args:
-        gamma: float > 0. Steepness of the ramp. Defaults to `10.0`.
-        low: float. Value at `p = 0`. Defaults to `0.0`.
-        high: float. Value approached at `p = 1`. Defaults to `1.0`.
+        gamma: real number > 0. Steepness of the ramp. Defaults to `10.0`.
+        low: real number. Value at `p = 0`. Defaults to `0.0`.
+        high: real number. Value approached at `p = 1`. Defaults to `1.0`.
 
     Example:
 
     ```python
+    import keras
     from keras_acorl.schedules import DANNRamp
 
     ramp = DANNRamp(gamma=10.0)
     ramp(0.0)  # 0.0
     ramp(0.5)  # 0.9866...
+    ramp(keras.ops.convert_to_tensor(0.5))  # A scalar tensor, 0.9866...
     ```
     """
 
     def __init__(self, gamma=10.0, low=0.0, high=1.0):
-        for name, value in (("gamma", gamma), ("low", low), ("high", high)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(
-                    f"`{name}` must be a float. Received: {name}={value!r}"
-                )
-        if gamma <= 0:
+        self.gamma = argument_checks.check_real(gamma, "gamma")
+        if self.gamma <= 0:
             raise ValueError(f"`gamma` must be > 0. Received: gamma={gamma}")
-        self.gamma = float(gamma)
-        self.low = float(low)
-        self.high = float(high)
+        self.low = argument_checks.check_real(low, "low")
+        self.high = argument_checks.check_real(high, "high")
 
     def __call__(self, progress):
-        progress = min(max(float(progress), 0.0), 1.0)
-        ramp = 2.0 / (1.0 + math.exp(-self.gamma * progress)) - 1.0
-        return self.low + (self.high - self.low) * ramp
+        p = keras.ops.clip(keras.ops.cast(progress, "float32"), 0.0, 1.0)
+        ramp = keras.ops.tanh(self.gamma * p / 2.0)
+        value = self.low + (self.high - self.low) * ramp
+        if isinstance(progress, numbers.Real):
+            return float(keras.ops.convert_to_numpy(value))
+        return value
 
     def get_config(self):
         return {"gamma": self.gamma, "low": self.low, "high": self.high}
