@@ -386,3 +386,45 @@ def test_bad_arguments(kwargs, error, match):
     arguments.update(kwargs)
     with pytest.raises(error, match=match):
         keras_acorl.MEALDistiller(**arguments)
+
+
+def test_regularization_is_added_once_whatever_the_label_weight():
+    x, y = data(32)
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Flatten()(inputs)
+    h = keras.layers.Dense(
+        16, activation="relu", kernel_regularizer=keras.regularizers.L2(0.1)
+    )(h)
+    student = keras.Model(inputs, keras.layers.Dense(CLASSES)(h))
+    regularization = float(
+        sum(keras.ops.convert_to_numpy(loss) for loss in student.losses)
+    )
+    assert regularization > 0.1
+    label_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    label_loss = float(
+        keras.ops.convert_to_numpy(
+            label_loss_fn(y, student.predict(x, verbose=0))
+        )
+    )
+    frozen = teachers()
+    totals = []
+    for label_weight in (0.0, 0.5, 2.0):
+        distiller = keras_acorl.MEALDistiller(
+            frozen,
+            student,
+            teacher_mode="mean",
+            adversarial_mode="none",
+            label_weight=label_weight,
+        )
+        distiller.compile(optimizer="sgd", loss=label_loss_fn)
+        logs = distiller.evaluate(
+            x, y, batch_size=32, verbose=0, return_dict=True
+        )
+        expected = (
+            logs["similarity_loss"] + label_weight * label_loss + regularization
+        )
+        assert logs["loss"] == pytest.approx(expected, rel=1e-5), label_weight
+        totals.append(logs["loss"])
+    # The label term scales with `label_weight`; the regularization does not.
+    assert totals[1] - totals[0] == pytest.approx(0.5 * label_loss, rel=1e-4)
+    assert totals[2] - totals[0] == pytest.approx(2.0 * label_loss, rel=1e-4)

@@ -411,18 +411,11 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                     "MEALDistiller has label_weight > 0 but no `loss` was "
                     "passed to `compile()`."
                 )
-            task = super().compute_loss(
-                x=x,
-                y=y,
-                y_pred=parts[OUTPUT],
-                sample_weight=sample_weight,
-                training=training,
-            )
+            task = self._compile_loss(y, parts[OUTPUT], sample_weight)
             total = total + self.label_weight * task
-        elif self.losses:
-            total = total + keras.ops.sum(
-                keras.ops.stack([keras.ops.sum(v) for v in self.losses])
-            )
+        # Layer regularization losses: once, unscaled, whatever label_weight.
+        for loss in self.losses:
+            total = total + keras.ops.sum(keras.ops.cast(loss, "float32"))
         return total
 
     def _adversarial_loss(self, students, teachers, training=True):
