@@ -223,7 +223,7 @@ def test_precomputed_teacher_outputs_give_the_same_loss():
             )
         )
         x, _ = data()
-        cached = keras_acorl.data.precompute_teacher_outputs(distiller, x)
+        cached = distiller.precompute(x, batch_size=32)
         assert [a.shape for a in cached["teacher_outputs"]] == [
             (64, 3, 8),
             (64, 3, CLASSES),
@@ -240,12 +240,65 @@ def test_mean_mode_targets_the_mean_teacher_softmax():
         teachers(), mlp(4, "student"), teacher_mode="mean"
     )
     x, _ = data(8)
-    parts = distiller(x, training=True)
-    stack = keras.ops.convert_to_numpy(parts["meal_teacher"][-1])
+    stack = keras.ops.convert_to_numpy(distiller.teacher_outputs(x)[-1])
     expected = np.stack(
         [t.predict(x, verbose=0) for t in distiller.teachers], axis=1
     )
     np.testing.assert_allclose(stack, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_call_returns_the_student_logits_in_every_mode(training):
+    distiller = keras_acorl.MEALDistiller(
+        teachers(),
+        cnn(3, "student"),
+        taps=[("block2", ["block2", "block2", "hidden"])],
+        align_dim=8,
+    )
+    x, _ = data(8)
+    outputs = distiller(x, training=training)
+    expected = distiller.student(x, training=training)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(outputs),
+        keras.ops.convert_to_numpy(expected),
+        atol=1e-5,
+    )
+
+
+class _StudentCounter(keras.layers.Layer):
+    calls = 0
+
+    def call(self, inputs):
+        _StudentCounter.calls += 1
+        return inputs
+
+
+def test_fit_and_evaluate_run_the_student_once_per_batch():
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Conv2D(3, 3, padding="same", name="block")(inputs)
+    h = _StudentCounter()(h)
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    student = keras.Model(inputs, keras.layers.Dense(CLASSES)(h))
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(
+            teachers(),
+            student,
+            taps=[("block", ["block2", "block2", "hidden"])],
+            align_dim=4,
+        ),
+        run_eagerly=True,
+    )
+
+    def passes(run, n):
+        # Keras may build the model once per `fit` (a symbolic or abstract
+        # pass): count the passes that grow with the number of batches.
+        _StudentCounter.calls = 0
+        run(data(n)[0], batch_size=8, verbose=0)
+        return _StudentCounter.calls
+
+    distiller.fit(data(8)[0], verbose=0)  # Builds the optimizer.
+    for run in (distiller.fit, distiller.evaluate):
+        assert passes(run, 64) - passes(run, 32) == 4  # 4 more batches.
 
 
 def test_labels_are_optional_and_used_with_label_weight():
