@@ -43,20 +43,57 @@ def gradients(fn, values):
     return [keras.ops.stop_gradient(g) for g in grads]
 
 
+class RecordsStepOptimizerState:
+    """Mixin for a `keras.Model` whose training step calls `look_ahead`.
+
+    JAX only: Keras' JAX trainer passes the optimizer state of the step to
+    its `compute_loss_and_updates` method (an undocumented override point:
+    the documented one, `train_step(state, data)`, would mean re-writing the
+    whole step), while the Keras optimizer variables hold no value during
+    `fit`. This override records that state for `look_ahead`. Other
+    backends never call the method.
+    """
+
+    def compute_loss_and_updates(
+        self, *args, optimizer_variables=None, **kwargs
+    ):
+        _STEP_OPTIMIZER_VALUES[id(self)] = optimizer_variables
+        try:
+            return super().compute_loss_and_updates(
+                *args, optimizer_variables=optimizer_variables, **kwargs
+            )
+        finally:
+            _STEP_OPTIMIZER_VALUES.pop(id(self), None)
+
+
+# id(model) -> the optimizer state of the JAX step being traced.
+_STEP_OPTIMIZER_VALUES = {}
+
+
 def look_ahead(model, optimizer, grads, variables):
     """The values `optimizer` would give `variables` for `grads`, without
     changing the variables or the optimizer's state.
 
-    Called inside `model`'s training step. JAX: `stateless_apply` on the
-    optimizer state the step received (recorded by the model's
-    `compute_loss_and_updates`). TensorFlow (which has no
-    `stateless_apply`) and torch: the update is applied, read and undone.
+    Called inside the training step of `model` (a
+    `RecordsStepOptimizerState`), whose `model.optimizer` holds `optimizer`
+    (itself, or as part of a `keras.optimizers.MultiOptimizer`). JAX:
+    `optimizer.stateless_apply` on the optimizer state the step received.
+    TensorFlow and torch (no `stateless_apply` on TensorFlow): the update is
+    applied, read and undone.
 
     Returns:
         list of tensors (constants), one per variable.
     """
     if keras.backend.backend() == "jax":
-        step_values = model._step_optimizer_values
+        step_values = _STEP_OPTIMIZER_VALUES.get(id(model))
+        if step_values is None:
+            raise RuntimeError(
+                "look_ahead() found no optimizer state for this JAX training "
+                "step: Keras no longer passes `optimizer_variables` to "
+                "`compute_loss_and_updates` (keras_acorl supports Keras "
+                f"3.15; installed: {keras.__version__}), or `model` does not "
+                "inherit `keras_compat.RecordsStepOptimizerState`."
+            )
         index = {id(v): i for i, v in enumerate(model.optimizer.variables)}
         state = [step_values[index[id(v)]] for v in optimizer.variables]
         values, _ = optimizer.stateless_apply(

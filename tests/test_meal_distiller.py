@@ -223,7 +223,7 @@ def test_precomputed_teacher_outputs_give_the_same_loss():
             )
         )
         x, _ = data()
-        cached = keras_acorl.data.precompute_teacher_outputs(distiller, x)
+        cached = distiller.precompute(x, batch_size=32)
         assert [a.shape for a in cached["teacher_outputs"]] == [
             (64, 3, 8),
             (64, 3, CLASSES),
@@ -240,12 +240,65 @@ def test_mean_mode_targets_the_mean_teacher_softmax():
         teachers(), mlp(4, "student"), teacher_mode="mean"
     )
     x, _ = data(8)
-    parts = distiller(x, training=True)
-    stack = keras.ops.convert_to_numpy(parts["meal_teacher"][-1])
+    stack = keras.ops.convert_to_numpy(distiller.teacher_outputs(x)[-1])
     expected = np.stack(
         [t.predict(x, verbose=0) for t in distiller.teachers], axis=1
     )
     np.testing.assert_allclose(stack, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_call_returns_the_student_logits_in_every_mode(training):
+    distiller = keras_acorl.MEALDistiller(
+        teachers(),
+        cnn(3, "student"),
+        taps=[("block2", ["block2", "block2", "hidden"])],
+        align_dim=8,
+    )
+    x, _ = data(8)
+    outputs = distiller(x, training=training)
+    expected = distiller.student(x, training=training)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(outputs),
+        keras.ops.convert_to_numpy(expected),
+        atol=1e-5,
+    )
+
+
+class _StudentCounter(keras.layers.Layer):
+    calls = 0
+
+    def call(self, inputs):
+        _StudentCounter.calls += 1
+        return inputs
+
+
+def test_fit_and_evaluate_run_the_student_once_per_batch():
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Conv2D(3, 3, padding="same", name="block")(inputs)
+    h = _StudentCounter()(h)
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    student = keras.Model(inputs, keras.layers.Dense(CLASSES)(h))
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(
+            teachers(),
+            student,
+            taps=[("block", ["block2", "block2", "hidden"])],
+            align_dim=4,
+        ),
+        run_eagerly=True,
+    )
+
+    def passes(run, n):
+        # Keras may build the model once per `fit` (a symbolic or abstract
+        # pass): count the passes that grow with the number of batches.
+        _StudentCounter.calls = 0
+        run(data(n)[0], batch_size=8, verbose=0)
+        return _StudentCounter.calls
+
+    distiller.fit(data(8)[0], verbose=0)  # Builds the optimizer.
+    for run in (distiller.fit, distiller.evaluate):
+        assert passes(run, 64) - passes(run, 32) == 4  # 4 more batches.
 
 
 def test_labels_are_optional_and_used_with_label_weight():
@@ -370,6 +423,11 @@ def test_keras_round_trip_and_bare_student(tmp_path):
         (dict(similarity="cos"), ValueError, "similarity"),
         (dict(adversarial_mode="gan"), ValueError, "adversarial_mode"),
         (dict(taps=[("block2", ["block2"])]), ValueError, "one per teacher"),
+        (dict(align_dim=0), ValueError, "align_dim"),
+        (dict(align_dim=4.0), TypeError, "align_dim"),
+        (dict(discriminator_reduction=0), ValueError, "discriminator_red"),
+        (dict(discriminator_final_relu=1), TypeError, "discriminator_final"),
+        (dict(seed=1.5), TypeError, "seed"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
@@ -386,3 +444,202 @@ def test_bad_arguments(kwargs, error, match):
     arguments.update(kwargs)
     with pytest.raises(error, match=match):
         keras_acorl.MEALDistiller(**arguments)
+
+
+def test_regularization_is_added_once_whatever_the_label_weight():
+    x, y = data(32)
+    inputs = keras.Input(shape=SHAPE)
+    h = keras.layers.Flatten()(inputs)
+    h = keras.layers.Dense(
+        16, activation="relu", kernel_regularizer=keras.regularizers.L2(0.1)
+    )(h)
+    student = keras.Model(inputs, keras.layers.Dense(CLASSES)(h))
+    regularization = float(
+        sum(keras.ops.convert_to_numpy(loss) for loss in student.losses)
+    )
+    assert regularization > 0.1
+    label_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    label_loss = float(
+        keras.ops.convert_to_numpy(
+            label_loss_fn(y, student.predict(x, verbose=0))
+        )
+    )
+    frozen = teachers()
+    totals = []
+    for label_weight in (0.0, 0.5, 2.0):
+        distiller = keras_acorl.MEALDistiller(
+            frozen,
+            student,
+            teacher_mode="mean",
+            adversarial_mode="none",
+            label_weight=label_weight,
+        )
+        distiller.compile(optimizer="sgd", loss=label_loss_fn)
+        logs = distiller.evaluate(
+            x, y, batch_size=32, verbose=0, return_dict=True
+        )
+        expected = (
+            logs["similarity_loss"] + label_weight * label_loss + regularization
+        )
+        assert logs["loss"] == pytest.approx(expected, rel=1e-5), label_weight
+        totals.append(logs["loss"])
+    # The label term scales with `label_weight`; the regularization does not.
+    assert totals[1] - totals[0] == pytest.approx(0.5 * label_loss, rel=1e-4)
+    assert totals[2] - totals[0] == pytest.approx(2.0 * label_loss, rel=1e-4)
+
+
+def _soft_cross_entropy(student, teachers_, temperature):
+    """NumPy MEAL V2 similarity: soft CE against the mean teacher softmax."""
+
+    def log_softmax(a):
+        a = a / temperature
+        a = a - a.max(-1, keepdims=True)
+        return a - np.log(np.exp(a).sum(-1, keepdims=True))
+
+    probs = np.mean([np.exp(log_softmax(t)) for t in teachers_], axis=0)
+    per_sample = -(probs * log_softmax(student)).sum(-1)
+    return per_sample.mean() * temperature**2
+
+
+def test_hyperparameters_set_after_a_fit_change_the_next_steps():
+    x, y = data(16)
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), teacher_mode="mean"
+    )
+    label_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    # Learning rates 0: every step sees the same weights.
+    distiller.compile(
+        optimizer=keras.optimizers.SGD(0.0),
+        discriminator_optimizer=keras.optimizers.SGD(0.0),
+        loss=label_loss_fn,
+    )
+    student = distiller.student.predict(x, verbose=0)
+    teacher_logits = [t.predict(x, verbose=0) for t in distiller.teachers]
+    label_loss = float(keras.ops.convert_to_numpy(label_loss_fn(y, student)))
+
+    class SetTemperature(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.temperature = 2.0
+
+    logs = distiller.fit(
+        x, y, batch_size=16, epochs=2, callbacks=[SetTemperature()], verbose=0
+    ).history
+    similarity = logs["similarity_loss"]
+    assert similarity[0] == pytest.approx(
+        _soft_cross_entropy(student, teacher_logits, 1.0), rel=1e-4
+    )
+    # Set during the fit, from a callback: the second epoch uses it.
+    assert similarity[1] == pytest.approx(
+        _soft_cross_entropy(student, teacher_logits, 2.0), rel=1e-4
+    )
+    assert abs(similarity[1] - similarity[0]) > 1e-3
+    discriminator = logs["discriminator_loss"][0]
+
+    distiller.temperature = np.float32(3.0)
+    distiller.gamma = [0.5]
+    distiller.eta = (2,)
+    distiller.label_weight = 0.25
+    logs = distiller.fit(x, y, batch_size=16, verbose=0).history
+    expected_similarity = 0.5 * _soft_cross_entropy(
+        student, teacher_logits, 3.0
+    )
+    assert logs["similarity_loss"][0] == pytest.approx(
+        expected_similarity, rel=1e-4
+    )
+    assert logs["discriminator_loss"][0] == pytest.approx(
+        2.0 * discriminator, rel=1e-4
+    )
+    assert logs["loss"][0] == pytest.approx(
+        expected_similarity + 2.0 * discriminator + 0.25 * label_loss,
+        rel=1e-4,
+    )
+    config = distiller.get_config()
+    assert (config["temperature"], config["gamma"], config["eta"]) == (
+        3.0,
+        [0.5],
+        [2.0],
+    )
+    assert config["label_weight"] == 0.25
+
+
+@pytest.mark.parametrize(
+    "name, value, error, match",
+    [
+        ("temperature", 0.0, ValueError, "temperature.*> 0"),
+        ("temperature", float("nan"), ValueError, "temperature"),
+        ("temperature", True, TypeError, "temperature.*bool"),
+        ("label_weight", -1.0, ValueError, "label_weight.*>= 0"),
+        ("label_weight", float("inf"), ValueError, "label_weight"),
+        ("label_weight", "0.5", TypeError, "label_weight.*str"),
+        ("gamma", [1.0], ValueError, "gamma.*2 real numbers"),
+        ("gamma", [1.0, float("nan")], ValueError, r"gamma\[1\]"),
+        ("eta", [1.0, np.bool_(True)], TypeError, r"eta\[1\]"),
+    ],
+)
+def test_hyperparameter_setters_validate(name, value, error, match):
+    distiller = keras_acorl.MEALDistiller(
+        [cnn(4, "a")], cnn(3, "s"), taps=[("block2", "block2")]
+    )
+    before = getattr(distiller, name)
+    with pytest.raises(error, match=match):
+        setattr(distiller, name, value)
+    assert getattr(distiller, name) == before
+    with pytest.raises(error, match=match):
+        keras_acorl.MEALDistiller(
+            [cnn(4, "b")],
+            cnn(3, "t"),
+            taps=[("block2", "block2")],
+            **{name: value},
+        )
+
+
+def test_numpy_scalars_are_accepted_as_hyperparameters():
+    distiller = keras_acorl.MEALDistiller(
+        [mlp(8, "a")],
+        mlp(4, "s"),
+        temperature=np.float32(2.0),
+        label_weight=np.int64(1),
+        gamma=np.array([0.5]),
+        eta=[np.float64(0.25)],
+    )
+    config = distiller.get_config()
+    assert (config["temperature"], config["label_weight"]) == (2.0, 1.0)
+    assert (config["gamma"], config["eta"]) == ([0.5], [0.25])
+    assert all(
+        type(v) is float
+        for v in [config["temperature"], *config["gamma"], *config["eta"]]
+    )
+
+
+def test_alternating_mode_needs_its_own_discriminator_optimizer():
+    distiller = keras_acorl.MEALDistiller(
+        [mlp(8, "a")], mlp(4, "s"), adversarial_mode="alternating"
+    )
+    optimizer = keras.optimizers.MultiOptimizer(
+        keras.optimizers.OptimizerMap(keras.optimizers.SGD())
+    )
+    with pytest.raises(ValueError, match="discriminator_optimizer"):
+        distiller.compile(optimizer=optimizer)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax", reason="The JAX trainer's hook."
+)
+def test_jax_look_ahead_fails_loudly_without_the_step_state():
+    # `fit` in "alternating" mode (test above) checks that the JAX trainer
+    # still hands the optimizer state over; outside a step, or if Keras
+    # stops doing so, look_ahead says why instead of reading stale state.
+    from keras_acorl import keras_compat
+
+    distiller = compile_distiller(
+        keras_acorl.MEALDistiller(
+            [mlp(8, "a")], mlp(4, "s"), adversarial_mode="alternating"
+        )
+    )
+    variables = distiller.discriminators[0].trainable_variables
+    grads = [keras.ops.zeros(v.shape) for v in variables]
+    with pytest.raises(RuntimeError, match="compute_loss_and_updates"):
+        keras_compat.look_ahead(
+            distiller, distiller.discriminator_optimizer, grads, variables
+        )

@@ -1,13 +1,12 @@
 """Teacher outputs computed once, for training without running teachers."""
 
-import numpy as np
-
 from keras_acorl.models import meal_distiller
-from keras_acorl.models.cached_inputs import make_cached
 
 
 def precompute_teacher_outputs(distiller, x, batch_size=256, verbose=0):
     """Runs every teacher of a `MEALDistiller` once over `x`.
+
+    Kept for compatibility: this is `distiller.precompute(x, batch_size)`.
 
     For data without random augmentation, teacher outputs are the same every
     epoch: compute them once (as FKD does) and train with no teacher in the
@@ -50,11 +49,5 @@ def precompute_teacher_outputs(distiller, x, batch_size=256, verbose=0):
             "`distiller` must be a keras_acorl.MEALDistiller. "
             f"Received: {type(distiller).__name__}"
         )
-    per_teacher = []
-    for extractor in distiller.teacher_taps:
-        outputs = extractor.predict(x, batch_size=batch_size, verbose=verbose)
-        if not isinstance(outputs, (list, tuple)):
-            outputs = [outputs]
-        per_teacher.append(outputs)
-    stacks = [np.stack(taps, axis=1) for taps in zip(*per_teacher)]
-    return make_cached(x, meal_distiller.TEACHER_OUTPUTS, stacks)
+    del verbose  # The teachers' passes are silent.
+    return distiller.precompute(x, batch_size=batch_size)

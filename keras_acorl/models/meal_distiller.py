@@ -1,4 +1,8 @@
+import math
+import numbers
+
 import keras
+import numpy as np
 
 from keras_acorl import argument_checks
 from keras_acorl import keras_compat
@@ -7,17 +11,13 @@ from keras_acorl.layers.discriminator import Discriminator
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.similarity_losses import SIMILARITIES
 from keras_acorl.models import representations
+from keras_acorl.models.cached_inputs import make_cached
 from keras_acorl.models.cached_inputs import split_cached
 from keras_acorl.models.export import InferredSignatureExport
 from keras_acorl.models.freezing import freeze
 from keras_acorl.models.serialization import deserialize_sub_models
 
-# Keys of the structure `call(..., training=True)` returns.
-OUTPUT = "meal_output"
-STUDENT = "meal_student"
-TEACHER = "meal_teacher"
-DRAWN = "meal_drawn_teacher"
-# Key of precomputed teacher outputs (see `keras_acorl.data`).
+# Key of precomputed teacher outputs (see `MEALDistiller.precompute`).
 TEACHER_OUTPUTS = "teacher_outputs"
 
 TEACHER_MODES = ("random", "mean")
@@ -27,7 +27,9 @@ DISCRIMINATOR_PATHS = DISCRIMINATOR_PREFIX + r"\d+/.*"
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
-class MEALDistiller(InferredSignatureExport, keras.Model):
+class MEALDistiller(
+    keras_compat.RecordsStepOptimizerState, InferredSignatureExport, keras.Model
+):
     """Distils an ensemble of teachers of any architecture into one student.
 
     MEAL (Shen et al., AAAI 2019) and MEAL V2 (Shen and Savvides, 2020).
@@ -37,12 +39,19 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
     The loss per step is
 
     `sum_j gamma_j * similarity(student_j, teacher_j)
-     + sum_j eta_j * BCE(discriminator_j([student_j; teacher_j]))`
+     + sum_j eta_j * BCE(discriminator_j([student_j; teacher_j]))
+     + label_weight * loss(y, student_logits) + regularization losses`
 
     where discriminator `j` (`keras_acorl.layers.Discriminator`) learns to
     tell student (class 0) from teacher (class 1) vectors. Teachers are
     frozen and always run with `training=False`; no hard labels are needed
     (`label_weight=0`, as MEAL): `fit(x)` works.
+
+    As `keras.distillation.Distiller`, calling the distiller returns the
+    student's logits in every mode (`distiller(x, training=True)` too);
+    teachers and discriminators run in `compute_loss`, so `evaluate` and
+    `predict` run the student once per batch and Keras' own `train_step`
+    trains on every backend.
 
     Teachers (`teacher_mode`):
     - `"random"` (MEAL): one teacher drawn per step with a seeded Keras RNG
@@ -66,6 +75,9 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
       `D'`. One combined optimizer update applies both: the
       discriminators end at exactly `D'` and the student's step is the one
       it would take after the discriminator's (checked in the tests).
+      Phase 1 needs the optimizer's state inside the step, which the JAX
+      trainer only hands to an internal method: that one use of Keras
+      internals lives in `keras_acorl.keras_compat`.
     - `"none"`: no discriminators (the ablation).
 
     The student and the discriminators get separate optimizers
@@ -73,9 +85,13 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
     `keras.optimizers.MultiOptimizer`): the discriminators' learning rate is
     never silently tied to the student's.
 
-    Teacher outputs can be computed once with
-    `keras_acorl.data.precompute_teacher_outputs` (for data without random
-    augmentation); training then runs no teacher at all.
+    `temperature`, `gamma`, `eta` and `label_weight` are held in
+    non-trainable variables: setting the attribute (between fits, or from a
+    callback during one) changes the loss of the next step on every
+    backend, with no retracing.
+
+    Teacher outputs can be computed once with `precompute(x)` (for data
+    without random augmentation); training on its result runs no teacher.
 
     Logged: `similarity_loss`, `discriminator_loss`,
     `discriminator_accuracy` (near 1.0: the discriminator wins; stuck at
@@ -94,22 +110,23 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             The logits are always the last tap. Defaults to None.
         similarity: `"soft_ce"`, `"kl"`, `"l1"`, `"l2"`, `"l1_soft"` or
             `"l2_soft"`. Defaults to `"soft_ce"`.
-        temperature: float > 0 for the softmaxes (soft losses are scaled by
-            `temperature**2`). Defaults to `1.0`.
-        gamma: list of floats, one similarity weight per tap (logits last),
-            or None for all ones.
-        eta: list of floats, one discriminator weight per tap, or None for
-            all ones.
+        temperature: real number > 0 for the softmaxes (soft losses are
+            scaled by `temperature**2`). Defaults to `1.0`.
+        gamma: list of real numbers >= 0, one similarity weight per tap
+            (logits last), or None for all ones.
+        eta: list of real numbers >= 0, one discriminator weight per tap, or
+            None for all ones.
         adversarial_mode: `"joint"`, `"grl"`, `"alternating"` or `"none"`.
             Defaults to `"joint"`.
-        align_dim: int. Length of aligned intermediate tap vectors.
+        align_dim: positive int. Length of aligned intermediate tap vectors.
             Defaults to `64`.
-        discriminator_reduction: int. Width divisor of the discriminators.
-            Defaults to `2` (MEAL's d/2, d/4).
+        discriminator_reduction: positive int. Width divisor of the
+            discriminators. Defaults to `2` (MEAL's d/2, d/4).
         discriminator_final_relu: bool. The reference code's ReLU on the
             discriminator logits. Defaults to False.
-        label_weight: float >= 0. Weight of the compiled loss on hard
-            labels. `0` (MEAL) trains from `x` alone. Defaults to `0.0`.
+        label_weight: real number >= 0. Weight of the `loss` passed to
+            `compile()` on hard labels. `0` (MEAL) trains from `x` alone.
+            Defaults to `0.0`.
         seed: int or None. Seed of the teacher draw.
         **kwargs: `keras.Model` keyword arguments, such as `name`.
 
@@ -117,6 +134,8 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         student: the bare student, to save or export.
         teachers: the frozen teachers.
         discriminators: one per tap (empty with `adversarial_mode="none"`).
+        discriminator_optimizer: the discriminators' optimizer, after
+            `compile()`.
 
     Example:
 
@@ -138,6 +157,9 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
     )
     x = np.random.rand(256, 20).astype("float32")
     distiller.fit(x, epochs=1, verbose=0)  # No labels needed.
+    distiller(x[:2], training=True).shape  # (2, 4): the student's logits.
+    distiller.temperature = 4.0  # Used from the next step on.
+    distiller.fit(distiller.precompute(x), epochs=1, verbose=0)  # No teacher.
     distiller.student.predict(x, verbose=0).shape  # (256, 4)
     ```
     """
@@ -177,52 +199,66 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         self.adversarial_mode = argument_checks.check_choice(
             adversarial_mode, ADVERSARIAL_MODES, "adversarial_mode"
         )
-        self.temperature = argument_checks.check_non_negative(
-            temperature, "temperature"
+        self.align_dim = argument_checks.check_positive_int(
+            align_dim, "align_dim"
         )
-        if self.temperature == 0:
-            raise ValueError(
-                f"`temperature` must be > 0. Received: {temperature}"
-            )
-        self.label_weight = argument_checks.check_non_negative(
-            label_weight, "label_weight"
+        self.discriminator_reduction = argument_checks.check_positive_int(
+            discriminator_reduction, "discriminator_reduction"
         )
-        if isinstance(align_dim, bool) or not isinstance(align_dim, int):
+        if not isinstance(discriminator_final_relu, bool):
             raise TypeError(
-                f"`align_dim` must be an int. Received: {align_dim!r}"
+                "`discriminator_final_relu` must be a bool. Received: "
+                f"{discriminator_final_relu!r}"
             )
-        self.align_dim = align_dim
-        self.discriminator_reduction = discriminator_reduction
         self.discriminator_final_relu = discriminator_final_relu
-        self.seed = seed
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+        ):
+            raise TypeError(
+                f"`seed` must be an int or None. Received: {seed!r}"
+            )
+        self.seed = None if seed is None else int(seed)
 
         self.taps = _normalize_taps(taps, len(teachers))
-        num_taps = len(self.taps) + 1
-        self.gamma = _check_weights(gamma, num_taps, "gamma")
-        self.eta = _check_weights(eta, num_taps, "eta")
+        self.num_taps = len(self.taps) + 1
+        # Hyperparameters users may change during training: variables read
+        # by the traced step (a Python float would be baked into the trace),
+        # with a Python copy for `get_config` and checks made while tracing.
+        self.hyperparameter_values = dict(
+            temperature=None, label_weight=None, gamma=(), eta=()
+        )
+        self.temperature_variable = self._hyperparameter("temperature", ())
+        self.label_weight_variable = self._hyperparameter("label_weight", ())
+        self.gamma_variable = self._hyperparameter("gamma", (self.num_taps,))
+        self.eta_variable = self._hyperparameter("eta", (self.num_taps,))
+        self.temperature = temperature
+        self.label_weight = label_weight
+        self.gamma = [1.0] * self.num_taps if gamma is None else gamma
+        self.eta = [1.0] * self.num_taps if eta is None else eta
 
         self.teachers = teachers
         for teacher in teachers:
             freeze(teacher)
         self.student = student
         self.student_taps = _tap_extractor(
-            student, [s for s, _ in self.taps], align_dim, "student"
+            student, [s for s, _ in self.taps], self.align_dim, "student"
         )
         self.teacher_taps = [
             _tap_extractor(
                 teacher,
                 [t[k] for _, t in self.taps],
-                align_dim,
+                self.align_dim,
                 f"teachers[{k}]",
             )
             for k, teacher in enumerate(teachers)
         ]
+        self.last_student_taps = _LastStudentTaps()
         self.discriminators = []
         if self.adversarial_mode != "none":
             dims = [int(t.shape[-1]) for t in self.student_taps.outputs]
             for j, dim in enumerate(dims):
                 layer = Discriminator(
-                    discriminator_reduction,
+                    self.discriminator_reduction,
                     final_relu=discriminator_final_relu,
                     name=f"{DISCRIMINATOR_PREFIX}{j}",
                 )
@@ -230,6 +266,8 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 self.discriminators.append(layer)
         self.gradient_reversal = GradientReversal(name="student_reversal")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.label_loss = None
+        self.discriminator_optimizer = None
 
         self.similarity_tracker = keras.metrics.Mean(name="similarity_loss")
         if self.discriminators:
@@ -247,11 +285,76 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             ]
         self.built = True
 
+    def _hyperparameter(self, name, shape):
+        return self.add_weight(
+            shape=shape,
+            initializer="ones",
+            dtype="float32",
+            trainable=False,
+            autocast=False,
+            name=name,
+        )
+
+    def _set_hyperparameter(self, name, variable, value):
+        self.hyperparameter_values[name] = value
+        # On JAX, `fit` holds the training state outside the variables: the
+        # assignment reaches the next step through the compat helper.
+        keras_compat.assign_during_fit(self, [variable], value)
+
+    @property
+    def temperature(self):
+        """Softmax temperature, a float > 0 (settable)."""
+        return self.hyperparameter_values["temperature"]
+
+    @temperature.setter
+    def temperature(self, value):
+        value = _check_real(value, "temperature", positive=True)
+        self._set_hyperparameter(
+            "temperature", self.temperature_variable, value
+        )
+
+    @property
+    def label_weight(self):
+        """Weight of the compiled loss on hard labels, a float >= 0
+        (settable)."""
+        return self.hyperparameter_values["label_weight"]
+
+    @label_weight.setter
+    def label_weight(self, value):
+        value = _check_real(value, "label_weight")
+        self._set_hyperparameter(
+            "label_weight", self.label_weight_variable, value
+        )
+
+    @property
+    def gamma(self):
+        """Similarity weights, one float >= 0 per tap (settable)."""
+        return list(self.hyperparameter_values["gamma"])
+
+    @gamma.setter
+    def gamma(self, value):
+        value = _check_weights(value, self.num_taps, "gamma")
+        self._set_hyperparameter("gamma", self.gamma_variable, value)
+
+    @property
+    def eta(self):
+        """Discriminator weights, one float >= 0 per tap (settable)."""
+        return list(self.hyperparameter_values["eta"])
+
+    @eta.setter
+    def eta(self, value):
+        value = _check_weights(value, self.num_taps, "eta")
+        self._set_hyperparameter("eta", self.eta_variable, value)
+
     def export_inputs(self):
         return getattr(self.student, "inputs", None) and self.student.input
 
     def compile(
-        self, optimizer="rmsprop", discriminator_optimizer=None, **kwargs
+        self,
+        optimizer="rmsprop",
+        discriminator_optimizer=None,
+        loss=None,
+        **kwargs,
     ):
         """Configures training.
 
@@ -261,93 +364,80 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 separate copy of `optimizer` (its own state, the same
                 hyperparameters). Must not be the same object as
                 `optimizer`.
-            **kwargs: `keras.Model.compile` arguments (`loss` and `metrics`
-                apply to the student's logits and hard labels).
+            loss: None or a `keras.losses.Loss` (or identifier) of the
+                student's logits against hard labels, weighted by
+                `label_weight`.
+            **kwargs: `keras.Model.compile` arguments (`metrics` apply to
+                the student's logits and hard labels).
         """
         optimizer = keras.optimizers.get(optimizer)
-        if self.discriminators and not isinstance(
-            optimizer, keras.optimizers.MultiOptimizer
-        ):
-            if discriminator_optimizer is None:
-                discriminator_optimizer = optimizer.__class__.from_config(
-                    optimizer.get_config()
+        self.label_loss = None if loss is None else _as_loss(loss)
+        self.discriminator_optimizer = None
+        combined = optimizer
+        if self.discriminators:
+            if isinstance(optimizer, keras.optimizers.MultiOptimizer):
+                if (
+                    discriminator_optimizer is not None
+                    or self.adversarial_mode == "alternating"
+                ):
+                    raise ValueError(
+                        "`optimizer`: pass the student's optimizer and "
+                        "`discriminator_optimizer` separately (needed by "
+                        "adversarial_mode='alternating'), not a "
+                        "MultiOptimizer. Received: a MultiOptimizer."
+                    )
+            else:
+                if discriminator_optimizer is None:
+                    discriminator_optimizer = optimizer.__class__.from_config(
+                        optimizer.get_config()
+                    )
+                discriminator_optimizer = keras.optimizers.get(
+                    discriminator_optimizer
                 )
-            discriminator_optimizer = keras.optimizers.get(
-                discriminator_optimizer
-            )
-            if discriminator_optimizer is optimizer:
-                raise ValueError(
-                    "`discriminator_optimizer` must be a different optimizer "
-                    "object from `optimizer` (separate state and learning "
-                    "rate)."
+                if discriminator_optimizer is optimizer:
+                    raise ValueError(
+                        "`discriminator_optimizer` must be a different "
+                        "optimizer object from `optimizer` (separate state "
+                        "and learning rate)."
+                    )
+                self.discriminator_optimizer = discriminator_optimizer
+                combined = keras.optimizers.MultiOptimizer(
+                    keras.optimizers.OptimizerMap(
+                        default_optimizer=optimizer,
+                        optimizer_map={
+                            DISCRIMINATOR_PATHS: discriminator_optimizer
+                        },
+                    )
                 )
-            optimizer = keras.optimizers.MultiOptimizer(
-                keras.optimizers.OptimizerMap(
-                    default_optimizer=optimizer,
-                    optimizer_map={
-                        DISCRIMINATOR_PATHS: discriminator_optimizer
-                    },
-                )
-            )
-        super().compile(optimizer=optimizer, **kwargs)
+        # What `get_compile_config` saves: the arguments as given.
+        self.compile_arguments = _Arguments(
+            optimizer=optimizer,
+            discriminator_optimizer=self.discriminator_optimizer,
+            loss=loss,
+            **kwargs,
+        )
+        super().compile(optimizer=combined, **kwargs)
         if self.adversarial_mode == "alternating":
             # The discriminator look-ahead needs the optimizer's state from
             # the first step on (TensorFlow builds it lazily otherwise).
             self.optimizer.build(self.trainable_variables)
 
-    def compile_from_config(self, config):
-        # The saved optimizer is already the student/discriminator
-        # `MultiOptimizer`, which `compile` keeps as is.
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def call(self, inputs, training=None):
-        inputs, teacher_outputs = split_inputs(inputs)
-        if not training:
-            return self.student(inputs, training=training)
-        return self.forward_with_teachers(
-            inputs, teacher_outputs, training=True
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return keras.saving.serialize_keras_object(
+            dict(self.compile_arguments.values)
         )
 
-    def forward_with_teachers(
-        self, inputs, teacher_outputs=None, training=False
-    ):
-        """Student taps (logits last) and teacher stacks per tap.
+    def compile_from_config(self, config):
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        self.optimizer.build(self.trainable_variables)
 
-        Returns a dict: `"meal_output"` (student logits), `"meal_student"`
-        (one `(batch, dim)` tensor per tap) and `"meal_teacher"` (one
-        `(batch, k, dim)` tensor per tap: `k = 1` for the drawn teacher in
-        `"random"` training, else every teacher).
-        """
-        student = _as_list(self.student_taps(inputs, training=training))
-        draw = training and self.teacher_mode == "random"
-        index = None
-        if teacher_outputs is not None:
-            stacks = [keras.ops.stop_gradient(t) for t in teacher_outputs]
-            if draw:
-                index = self._draw_teacher()
-                stacks = [
-                    keras.ops.take(t, keras.ops.reshape(index, (1,)), axis=1)
-                    for t in stacks
-                ]
-        elif draw:
-            index = self._draw_teacher()
-            branches = [
-                _teacher_branch(extractor) for extractor in self.teacher_taps
-            ]
-            taps = keras.ops.switch(index, branches, inputs)
-            stacks = [
-                keras.ops.expand_dims(keras.ops.stop_gradient(t), 1)
-                for t in _as_list(taps)
-            ]
-        else:
-            stacks = self.teacher_outputs(inputs)
-        parts = {OUTPUT: student[-1], STUDENT: student, TEACHER: stacks}
-        if index is not None:
-            parts[DRAWN] = index
-        return parts
+    def call(self, inputs, training=None):
+        inputs, _ = split_inputs(inputs)
+        taps = _as_list(self.student_taps(inputs, training=training))
+        self.last_student_taps.keep(taps)
+        return taps[-1]
 
     def teacher_outputs(self, inputs):
         """Every teacher's aligned taps: one `(batch, num_teachers, dim)`
@@ -361,77 +451,136 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             for taps in zip(*per_teacher)
         ]
 
+    def precompute(self, x, batch_size=256):
+        """Runs every teacher once over `x`, for training without them.
+
+        For data without random augmentation, teacher outputs are the same
+        every epoch: compute them once (as FKD does) and train with no
+        teacher in the loop. The result replaces `x` in `fit`/`evaluate`;
+        the student still sees `x`, and the distiller draws a teacher
+        (`"random"`) or averages them (`"mean"`) from the stored outputs
+        exactly as it would from live teachers.
+
+        Args:
+            x: NumPy array (or dict of arrays) of model inputs.
+            batch_size: int. Batch size of the teachers' forward passes.
+
+        Returns:
+            dict `{"inputs": x, "teacher_outputs": [array, ...]}` with one
+            `(num_samples, num_teachers, dim)` array per tap (logits last).
+        """
+        argument_checks.check_positive_int(batch_size, "batch_size")
+        per_teacher = [
+            _as_list(extractor.predict(x, batch_size=batch_size, verbose=0))
+            for extractor in self.teacher_taps
+        ]
+        stacks = [np.stack(taps, axis=1) for taps in zip(*per_teacher)]
+        return make_cached(x, TEACHER_OUTPUTS, stacks)
+
     def _draw_teacher(self):
         return keras.random.randint(
             (), 0, len(self.teachers), seed=self.seed_generator
         )
 
+    def _teacher_stacks(self, inputs, cached, training):
+        """The teachers' taps, one `(batch, k, dim)` tensor per tap (`k = 1`
+        for the drawn teacher in `"random"` training, else every teacher),
+        and the drawn index (None when no teacher is drawn)."""
+        if not (training and self.teacher_mode == "random"):
+            if cached is not None:
+                return [keras.ops.stop_gradient(t) for t in cached], None
+            return self.teacher_outputs(inputs), None
+        index = self._draw_teacher()
+        if cached is not None:
+            stacks = [
+                keras.ops.take(t, keras.ops.reshape(index, (1,)), axis=1)
+                for t in cached
+            ]
+        else:
+            branches = [
+                _teacher_branch(extractor) for extractor in self.teacher_taps
+            ]
+            taps = keras.ops.switch(index, branches, inputs)
+            stacks = [keras.ops.expand_dims(t, 1) for t in _as_list(taps)]
+        return [keras.ops.stop_gradient(t) for t in stacks], index
+
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        if isinstance(y_pred, dict) and OUTPUT in y_pred:
-            parts = y_pred
-        else:
-            inputs, teacher_outputs = split_inputs(x)
-            parts = self.forward_with_teachers(inputs, teacher_outputs)
-        if DRAWN in parts:
+        inputs, cached = split_inputs(x)
+        students = self.last_student_taps.take(y_pred)
+        if students is None:
+            # `y_pred` is not this model's last output (a direct call):
+            # run the student here.
+            students = _as_list(self.student_taps(inputs, training=training))
+        stacks, drawn = self._teacher_stacks(inputs, cached, training)
+        if drawn is not None:
             for k, tracker in enumerate(self.draw_trackers):
-                drawn = keras.ops.equal(parts[DRAWN], k)
-                tracker.update_state(keras.ops.cast(drawn, "float32"))
+                tracker.update_state(
+                    keras.ops.cast(keras.ops.equal(drawn, k), "float32")
+                )
+        logits = students[-1]
+        students = [keras.ops.cast(s, "float32") for s in students]
+        temperature = keras.ops.convert_to_tensor(self.temperature_variable)
+        gamma = keras.ops.convert_to_tensor(self.gamma_variable)
         similarity_fn = SIMILARITIES[self.similarity]
         similarity = 0.0
         teacher_vectors = []
-        for gamma, student, stack in zip(
-            self.gamma, parts[STUDENT], parts[TEACHER]
-        ):
-            stack = keras.ops.cast(stack, student.dtype)
+        for j, (student, stack) in enumerate(zip(students, stacks)):
+            stack = keras.ops.cast(stack, "float32")
             teacher = keras.ops.mean(stack, axis=1)
             probs = keras.ops.mean(
-                keras.ops.softmax(stack / self.temperature, axis=-1), axis=1
+                keras.ops.softmax(stack / temperature, axis=-1), axis=1
             )
             teacher_vectors.append(teacher)
-            similarity = similarity + gamma * similarity_fn(
-                student, teacher, probs, self.temperature
+            similarity = similarity + gamma[j] * similarity_fn(
+                student, teacher, probs, temperature
             )
         self.similarity_tracker.update_state(similarity)
         total = similarity
         if self.discriminators:
             total = total + self._adversarial_loss(
-                parts[STUDENT], teacher_vectors, training=training
+                students, teacher_vectors, training=training
             )
-        if self.label_weight > 0:
-            if y is None:
+        total = total + self._label_term(y, logits, sample_weight)
+        # Layer regularization losses: once, unscaled, whatever label_weight.
+        for loss in self.losses:
+            total = total + keras.ops.sum(keras.ops.cast(loss, "float32"))
+        return total
+
+    def _label_term(self, y, logits, sample_weight):
+        if self.label_weight > 0 and y is None:
+            raise ValueError(
+                f"MEALDistiller has label_weight={self.label_weight} but "
+                "received no labels `y`. Pass `fit(x, y)` or set "
+                "label_weight=0 to train from the teachers alone."
+            )
+        if self.label_loss is None:
+            if self.label_weight > 0:
                 raise ValueError(
                     f"MEALDistiller has label_weight={self.label_weight} but "
-                    "received no labels `y`. Pass `fit(x, y)` or set "
-                    "label_weight=0 to train from the teachers alone."
+                    "no `loss` was passed to `compile()`."
                 )
-            if self._compile_loss is None:
-                raise ValueError(
-                    "MEALDistiller has label_weight > 0 but no `loss` was "
-                    "passed to `compile()`."
-                )
-            task = super().compute_loss(
-                x=x,
-                y=y,
-                y_pred=parts[OUTPUT],
-                sample_weight=sample_weight,
-                training=training,
-            )
-            total = total + self.label_weight * task
-        elif self.losses:
-            total = total + keras.ops.sum(
-                keras.ops.stack([keras.ops.sum(v) for v in self.losses])
-            )
-        return total
+            return 0.0
+        if y is None:
+            return 0.0
+        # Computed even at label_weight=0, so that a later label_weight
+        # applies without retracing.
+        loss = self.label_loss(y, logits, sample_weight=sample_weight)
+        return keras.ops.convert_to_tensor(self.label_weight_variable) * (
+            keras.ops.cast(loss, "float32")
+        )
 
     def _adversarial_loss(self, students, teachers, training=True):
         total, accuracy = 0.0, 0.0
         fool_total = 0.0
+        eta = keras.ops.convert_to_tensor(self.eta_variable)
         if self.adversarial_mode == "alternating":
-            stepped = training and self._discriminator_step(students, teachers)
-        for j, (eta, layer, student, teacher) in enumerate(
-            zip(self.eta, self.discriminators, students, teachers)
+            stepped = training and self._discriminator_step(
+                students, teachers, eta
+            )
+        for j, (layer, student, teacher) in enumerate(
+            zip(self.discriminators, students, teachers)
         ):
             if self.adversarial_mode == "grl":
                 seen = self.gradient_reversal(student)
@@ -440,7 +589,7 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             else:
                 seen = student
             logits, labels = _discriminate(layer, seen, teacher)
-            total = total + eta * _binary_cross_entropy(labels, logits)
+            total = total + eta[j] * _binary_cross_entropy(labels, logits)
             predicted = keras.ops.argmax(logits, axis=-1)
             accuracy = accuracy + keras.ops.mean(
                 keras.ops.cast(keras.ops.equal(predicted, labels), "float32")
@@ -458,7 +607,7 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 looks_like_teacher = keras.ops.ones(
                     (keras.ops.shape(student)[0],), "int32"
                 )
-                fool_total = fool_total + eta * _binary_cross_entropy(
+                fool_total = fool_total + eta[j] * _binary_cross_entropy(
                     looks_like_teacher, fooled
                 )
         self.discriminator_loss_tracker.update_state(total)
@@ -467,36 +616,20 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         )
         return total + fool_total
 
-    def compute_loss_and_updates(
-        self, *args, optimizer_variables=None, **kwargs
-    ):
-        # Called by the JAX trainer only: the optimizer state arrives as
-        # arguments; `_discriminator_step` needs it (see
-        # `keras_compat.look_ahead`).
-        object.__setattr__(self, "_step_optimizer_values", optimizer_variables)
-        try:
-            return super().compute_loss_and_updates(
-                *args, optimizer_variables=optimizer_variables, **kwargs
-            )
-        finally:
-            object.__setattr__(self, "_step_optimizer_values", None)
-
-    def _discriminator_step(self, students, teachers):
+    def _discriminator_step(self, students, teachers, eta):
         """Phase 1 of `"alternating"`: every discriminator's weights after
         one step of the discriminator optimizer on this batch, as constants
         (a list per discriminator), or None when no optimizer is built."""
-        optimizer = getattr(self, "optimizer", None)
+        optimizer = self.discriminator_optimizer
         if optimizer is None or not optimizer.built:
             return None
         owned = {
-            id(v): j
-            for j, layer in enumerate(self.discriminators)
+            id(v)
+            for layer in self.discriminators
             for v in layer.trainable_variables
         }
         # The variables in the order the optimizer was built with.
         variables = [v for v in self.trainable_variables if id(v) in owned]
-        if isinstance(optimizer, keras.optimizers.MultiOptimizer):
-            optimizer = optimizer._optimizer_map(variables[0])
         position = {id(v): i for i, v in enumerate(variables)}
         students = [keras.ops.stop_gradient(s) for s in students]
 
@@ -505,13 +638,13 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
 
         def discriminator_loss(values):
             total = 0.0
-            for eta, layer, student, teacher in zip(
-                self.eta, self.discriminators, students, teachers
+            for j, (layer, student, teacher) in enumerate(
+                zip(self.discriminators, students, teachers)
             ):
                 logits, labels = _discriminate(
                     layer, student, teacher, layer_values(values, layer)
                 )
-                total = total + eta * _binary_cross_entropy(labels, logits)
+                total = total + eta[j] * _binary_cross_entropy(labels, logits)
             return total
 
         grads = keras_compat.gradients(
@@ -521,18 +654,17 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
         return [layer_values(stepped, layer) for layer in self.discriminators]
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        if isinstance(y_pred, dict) and OUTPUT in y_pred:
-            y_pred = y_pred[OUTPUT]
         if y is None:
             return self.get_metrics_result()
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
     def get_metrics_result(self):
-        # After a label-free fit the compiled metrics never saw labels:
-        # report only what was measured, not stale zeros or an error.
+        # After a label-free fit the compiled metrics never saw labels (they
+        # are built on the first labels): report only what was measured,
+        # not stale zeros or an error.
         results = {}
         for metric in self.metrics:
-            if metric is self._compile_metrics and not metric.built:
+            if not getattr(metric, "built", True):
                 continue
             result = metric.result()
             if isinstance(result, dict):
@@ -552,8 +684,8 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
                 "taps": [[s, list(t)] for s, t in self.taps] or None,
                 "similarity": self.similarity,
                 "temperature": self.temperature,
-                "gamma": list(self.gamma),
-                "eta": list(self.eta),
+                "gamma": self.gamma,
+                "eta": self.eta,
                 "adversarial_mode": self.adversarial_mode,
                 "align_dim": self.align_dim,
                 "discriminator_reduction": self.discriminator_reduction,
@@ -573,6 +705,76 @@ class MEALDistiller(InferredSignatureExport, keras.Model):
             custom_objects=custom_objects,
         )
         return cls(**config)
+
+
+class _LastStudentTaps:
+    """The student's tap vectors from the distiller's last `call`.
+
+    `compute_loss` needs the student's intermediate taps, not only the
+    logits `call` returns. Keras' `train_step` and `test_step` call the
+    model and then pass its output as `y_pred` to `compute_loss`, within
+    one trace on every backend (TensorFlow: one `tf.function` and gradient
+    tape; JAX: one function under `jax.value_and_grad`, so the kept tracers
+    belong to the trace that uses them; torch: eagerly, in order). `take`
+    returns the kept taps only when their logits are that very `y_pred`
+    (an identity check), so taps of another call are never used, and
+    forgets them, so no tensor outlives its step. A plain object, not
+    tracked by Keras.
+    """
+
+    def __init__(self):
+        self.taps = None
+
+    def keep(self, taps):
+        self.taps = taps
+
+    def take(self, y_pred):
+        taps, self.taps = self.taps, None
+        if taps is not None and y_pred is not None and taps[-1] is y_pred:
+            return taps
+        return None
+
+
+class _Arguments:
+    """`compile()`'s arguments, held untracked (no second copy of the
+    optimizers' state in saved files)."""
+
+    def __init__(self, **values):
+        self.values = values
+
+
+def _as_loss(loss):
+    """A `keras.losses.Loss` (sample weights and reduction handled) from a
+    loss instance, identifier or function."""
+    loss = keras.losses.get(loss)
+    if isinstance(loss, keras.losses.Loss):
+        return loss
+    if not callable(loss):
+        raise TypeError(
+            "`loss` must be a keras.losses.Loss, a loss identifier or a "
+            f"callable. Received: {loss!r}"
+        )
+    return keras.losses.LossFunctionWrapper(loss)
+
+
+def _check_real(value, argument, positive=False):
+    """A finite real number >= 0 (> 0 with `positive`), as a float; NumPy
+    scalars are accepted, bools, NaN and infinities are not."""
+    expected = "> 0" if positive else ">= 0"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, numbers.Real
+    ):
+        raise TypeError(
+            f"`{argument}` must be a real number {expected}. Received: "
+            f"{value!r} of type {type(value).__name__}"
+        )
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise ValueError(
+            f"`{argument}` must be a finite number {expected}. Received: "
+            f"{value}"
+        )
+    return value
 
 
 def split_inputs(inputs):
@@ -670,17 +872,14 @@ def _normalize_taps(taps, num_teachers):
 
 
 def _check_weights(weights, count, argument):
-    if weights is None:
-        return [1.0] * count
-    if not isinstance(weights, (list, tuple)) or len(weights) != count:
+    if not isinstance(weights, (list, tuple, np.ndarray)) or len(weights) != (
+        count
+    ):
         raise ValueError(
-            f"`{argument}` must be a list of {count} floats, one per tap "
-            f"(intermediate taps, then the logits). Received: {weights!r}"
+            f"`{argument}` must be a list of {count} real numbers, one per "
+            f"tap (intermediate taps, then the logits). Received: {weights!r}"
         )
-    return [
-        argument_checks.check_non_negative(w, f"{argument}[{i}]")
-        for i, w in enumerate(weights)
-    ]
+    return [_check_real(w, f"{argument}[{i}]") for i, w in enumerate(weights)]
 
 
 def _tap_extractor(model, specs, align_dim, argument):
