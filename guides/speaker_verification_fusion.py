@@ -160,8 +160,8 @@ independent one is trained like the base model. The alliance is trained by
 adversary tries to predict the frozen base model's embedding from the
 alliance's, and a gradient reversal layer makes the alliance work against
 it, while the cosine head and the AAM loss keep it a good speaker model.
-A `GradientReversalScheduler` ramps the reversal up (the DANN schedule) so
-the speakers are learned first.
+Its `gradient_reversal_schedule=DANNRamp()` ramps the reversal up (the
+DANN schedule) so the speakers are learned first.
 """
 
 ECAPA = dict(channels=16 if QUICK else 64, **SMALL)

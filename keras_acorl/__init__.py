@@ -7,7 +7,6 @@ or PyTorch.
 
 from keras_acorl import analysis
 from keras_acorl import callbacks
-from keras_acorl import data
 from keras_acorl import layers
 from keras_acorl import losses
 from keras_acorl import schedules
@@ -23,7 +22,6 @@ __all__ = [
     "__version__",
     "analysis",
     "callbacks",
-    "data",
     "layers",
     "losses",
     "schedules",

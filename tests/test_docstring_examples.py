@@ -43,7 +43,6 @@ PUBLIC = [
     "keras_acorl.layers.adaptive_pool_align:AdaptivePoolAlign",
     "keras_acorl.layers.discriminator:Discriminator",
     "keras_acorl.layers.adversary:Adversary",
-    "keras_acorl.data.teacher_outputs:precompute_teacher_outputs",
     "keras_acorl.models.composite_model:CompositeModel",
     "keras_acorl.datasets.cluttered:clutter_images",
     "keras_acorl.datasets.image_folder:load_image_folder",

@@ -116,8 +116,8 @@ def train_speaker_alliance(
 
     A `keras_acorl.ComplementaryModel` with a `CosineClassifier` head and
     the AAM-softmax loss; the adversaries predict each base model's
-    `"embedding"` layer, and `GradientReversalScheduler(DANNRamp())` ramps
-    the reversal up over training.
+    `"embedding"` layer, and `gradient_reversal_schedule=DANNRamp()` (its
+    length set by `GradientReversalScheduler()`) ramps the reversal up.
 
     Args:
         base_models: a trained speaker classifier (with an `"embedding"`
@@ -151,6 +151,7 @@ def train_speaker_alliance(
         head=CosineClassifier(num_speakers, name="cosine"),
         base_representation="embedding",
         adversarial_weight=adversarial_weight,
+        gradient_reversal_schedule=DANNRamp(),
         name="acorl_speaker",
     )
     compile_speaker_model(
@@ -160,6 +161,6 @@ def train_speaker_alliance(
         feed,
         epochs=epochs,
         verbose=verbose,
-        callbacks=[GradientReversalScheduler(DANNRamp())],
+        callbacks=[GradientReversalScheduler()],
     )
     return model.classifier, history
