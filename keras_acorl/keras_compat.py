@@ -43,6 +43,24 @@ def gradients(fn, values):
     return [keras.ops.stop_gradient(g) for g in grads]
 
 
+def assign_during_fit(model, variables, value):
+    """Assigns `value` to `variables` of `model`, also from a callback while
+    `model` trains.
+
+    Keras internals used: on JAX, `fit` keeps the training state outside the
+    Keras variables (in the private `model._jax_state`) and purges them
+    between steps; that state is synced back first (public
+    `model.jax_state_sync()`), and the next step then reads the new values.
+    Other backends assign directly. Covered by
+    `tests/test_meal_distiller.py` (a hyperparameter set from a callback
+    changes the next steps), which fails if Keras changes this.
+    """
+    if keras.backend.backend() == "jax" and getattr(model, "_jax_state", None):
+        model.jax_state_sync()
+    for variable in variables:
+        variable.assign(value)
+
+
 class RecordsStepOptimizerState:
     """Mixin for a `keras.Model` whose training step calls `look_ahead`.
 

@@ -4,6 +4,8 @@ import copy
 
 import keras
 
+from keras_acorl.argument_checks import check_positive_int
+
 # Key of the plain inputs in a precomputed batch (see
 # `CompositeModel.precompute`).
 INPUTS = "inputs"
@@ -188,6 +190,7 @@ class CompositeModel(keras.Model):
         Returns:
             dict `{"inputs": x, precomputed_key: [array, ...]}`.
         """
+        check_positive_int(batch_size, "batch_size")
         outputs = [
             model.predict(x, batch_size=batch_size, verbose=verbose)
             for model in self.precompute_models()

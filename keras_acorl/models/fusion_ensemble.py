@@ -5,10 +5,10 @@ import numpy as np
 
 from keras_acorl import argument_checks
 from keras_acorl.models import representations
-from keras_acorl.models.export import InferredSignatureExport
-from keras_acorl.models.freezing import freeze
-from keras_acorl.models.serialization import deserialize_sub_models
-from keras_acorl.models.serialization import serialize_optional
+from keras_acorl.models.composite_model import CompositeModel
+from keras_acorl.models.composite_model import deserialize_sub_models
+from keras_acorl.models.composite_model import freeze
+from keras_acorl.models.composite_model import serialize_optional
 
 METHODS = ("mean_probs", "mean_logits", "weighted_probs", "concat")
 MEMBER_OUTPUTS = ("logits", "probs")
@@ -17,7 +17,7 @@ IDENTITY = "identity"
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
-class FusionEnsemble(InferredSignatureExport, keras.Model):
+class FusionEnsemble(CompositeModel):
     """Fuses several trained models that share an input into one model.
 
     The members are frozen (`member.trainable = False`, applied to the models

@@ -11,11 +11,9 @@ from keras_acorl.layers.discriminator import Discriminator
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.similarity_losses import SIMILARITIES
 from keras_acorl.models import representations
-from keras_acorl.models.cached_inputs import make_cached
-from keras_acorl.models.cached_inputs import split_cached
-from keras_acorl.models.export import InferredSignatureExport
-from keras_acorl.models.freezing import freeze
-from keras_acorl.models.serialization import deserialize_sub_models
+from keras_acorl.models.composite_model import CompositeModel
+from keras_acorl.models.composite_model import freeze
+from keras_acorl.models.composite_model import split_cached
 
 # Key of precomputed teacher outputs (see `MEALDistiller.precompute`).
 TEACHER_OUTPUTS = "teacher_outputs"
@@ -27,9 +25,7 @@ DISCRIMINATOR_PATHS = DISCRIMINATOR_PREFIX + r"\d+/.*"
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
-class MEALDistiller(
-    keras_compat.RecordsStepOptimizerState, InferredSignatureExport, keras.Model
-):
+class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
     """Distils an ensemble of teachers of any architecture into one student.
 
     MEAL (Shen et al., AAAI 2019) and MEAL V2 (Shen and Savvides, 2020).
@@ -451,31 +447,21 @@ class MEALDistiller(
             for taps in zip(*per_teacher)
         ]
 
-    def precompute(self, x, batch_size=256):
-        """Runs every teacher once over `x`, for training without them.
+    # `CompositeModel.precompute` stores every teacher's aligned taps: one
+    # `(num_samples, num_teachers, dim)` array per tap (logits last), under
+    # "teacher_outputs"; train on it without any teacher in the loop (no
+    # random augmentation: the teachers' outputs are then the same every
+    # epoch, as FKD uses them).
+    precomputed_key = TEACHER_OUTPUTS
+    sub_model_lists = ("teachers",)
+    sub_models = ("student",)
 
-        For data without random augmentation, teacher outputs are the same
-        every epoch: compute them once (as FKD does) and train with no
-        teacher in the loop. The result replaces `x` in `fit`/`evaluate`;
-        the student still sees `x`, and the distiller draws a teacher
-        (`"random"`) or averages them (`"mean"`) from the stored outputs
-        exactly as it would from live teachers.
+    def precompute_models(self):
+        return self.teacher_taps
 
-        Args:
-            x: NumPy array (or dict of arrays) of model inputs.
-            batch_size: int. Batch size of the teachers' forward passes.
-
-        Returns:
-            dict `{"inputs": x, "teacher_outputs": [array, ...]}` with one
-            `(num_samples, num_teachers, dim)` array per tap (logits last).
-        """
-        argument_checks.check_positive_int(batch_size, "batch_size")
-        per_teacher = [
-            _as_list(extractor.predict(x, batch_size=batch_size, verbose=0))
-            for extractor in self.teacher_taps
-        ]
-        stacks = [np.stack(taps, axis=1) for taps in zip(*per_teacher)]
-        return make_cached(x, TEACHER_OUTPUTS, stacks)
+    def pack_precomputed(self, outputs):
+        per_teacher = [_as_list(o) for o in outputs]
+        return [np.stack(taps, axis=1) for taps in zip(*per_teacher)]
 
     def _draw_teacher(self):
         return keras.random.randint(
@@ -658,28 +644,10 @@ class MEALDistiller(
             return self.get_metrics_result()
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
-    def get_metrics_result(self):
-        # After a label-free fit the compiled metrics never saw labels (they
-        # are built on the first labels): report only what was measured,
-        # not stale zeros or an error.
-        results = {}
-        for metric in self.metrics:
-            if not getattr(metric, "built", True):
-                continue
-            result = metric.result()
-            if isinstance(result, dict):
-                results.update(result)
-            else:
-                results[metric.name] = result
-        return results
-
     def get_config(self):
         config = super().get_config()
-        serialize = keras.saving.serialize_keras_object
         config.update(
             {
-                "teachers": [serialize(t) for t in self.teachers],
-                "student": serialize(self.student),
                 "teacher_mode": self.teacher_mode,
                 "taps": [[s, list(t)] for s, t in self.taps] or None,
                 "similarity": self.similarity,
@@ -695,16 +663,6 @@ class MEALDistiller(
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = deserialize_sub_models(
-            config,
-            lists=("teachers",),
-            singles=("student",),
-            custom_objects=custom_objects,
-        )
-        return cls(**config)
 
 
 class _LastStudentTaps:
