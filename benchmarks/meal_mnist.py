@@ -18,7 +18,7 @@ batch order and teacher draws):
    discriminators.
 
 By default the distillers train on teacher outputs computed once with
-`keras_acorl.data.precompute_teacher_outputs`: there is no augmentation
+`MEALDistiller.precompute`: there is no augmentation
 and the teachers run with `training=False`, so this is the same training
 as with live teachers (the same draws, the same targets), only faster.
 `--live-teachers` runs the teachers in the loop instead.
@@ -182,9 +182,7 @@ def run_seed(seed, data, args, log, params):
             if not args.live_teachers:
                 # Logits only, so every distiller stores the same outputs.
                 if stored is None:
-                    stored = keras_acorl.data.precompute_teacher_outputs(
-                        distiller, x_train
-                    )
+                    stored = distiller.precompute(x_train)
                 x = stored
             history = distiller.fit(x, **fit_kwargs)  # No labels.
             logs = {k: v[-1] for k, v in history.history.items()}

@@ -22,7 +22,7 @@ a. `MEALDistiller` with one teacher, logits only, no discriminators vs
 b. `teacher_mode="random"` with 5 teachers vs 1 teacher: target <= 1.1 (a
    step runs only the drawn teacher). `"mean"` with 5 teachers, which runs
    them all, for contrast.
-c. Training on `precompute_teacher_outputs(...)` (5 teachers, random) vs
+c. Training on `distiller.precompute(...)` (5 teachers, random) vs
    a plain `fit` of the student alone on labels: target <= 1.1.
 
 The backend comes from `KERAS_BACKEND`:
@@ -148,9 +148,7 @@ def build_configs(teachers, x):
     alone = new_student("student_alone")
     alone.compile(optimizer="adam", loss=sparse_ce())
     cached = meal(NUM_TEACHERS, "cached", adversarial_mode="none")
-    cached_x = keras_acorl.data.precompute_teacher_outputs(
-        cached, x, batch_size=256
-    )
+    cached_x = cached.precompute(x, batch_size=256)
     return {
         KERAS_1: (keras_distiller, x),
         NONE_1: (meal(1, "none_1", adversarial_mode="none"), x),
