@@ -180,7 +180,11 @@ discriminator_optimizer=...)`. MEAL V2 found that a discriminator learning
 rate tied to the student's can make training diverge; here they are kept
 apart (a `keras.optimizers.MultiOptimizer` under the hood).
 
-`fit(x_train)` gets no labels.
+`fit(x_train)` gets no labels. Calling the distiller returns the
+student's logits (in training too, as `keras.distillation.Distiller`);
+the teachers and discriminators run inside `compute_loss`.
+`temperature`, `gamma`, `eta` and `label_weight` live in variables:
+set them between fits, or from a callback, and the next step uses them.
 """
 
 
@@ -310,7 +314,7 @@ print(f"student with taps: accuracy {accuracy(tapped.student):.4f}")
 
 Without random data augmentation, the teachers' outputs for an image are
 the same every epoch, so there is no need to run the teachers at every
-step. `MEALDistiller.precompute(x)` runs each teacher once
+step. `distiller.precompute(x)` runs each teacher once
 over the data and returns a dict to pass to `fit` in place of `x`. The
 distiller then draws (`"random"`) or averages (`"mean"`) teachers from the
 stored outputs exactly as it would from live teachers, and a training
@@ -383,7 +387,7 @@ if keras.backend.backend() in ("tensorflow", "jax"):
   with `"none"` on your own data before keeping it.
 - `taps` plus `AdaptivePoolAlign` match intermediate blocks of different
   sizes; give them small `gamma` weights.
-- `MEALDistiller.precompute` removes the teachers from the training loop
+- `distiller.precompute(x)` removes the teachers from the training loop
   when the data is not augmented.
 - `distiller.student` is the model to keep.
 """

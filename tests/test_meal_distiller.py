@@ -69,6 +69,43 @@ def test_soft_cross_entropy_equals_the_formula():
         )
 
 
+def _softmax(a):
+    e = np.exp(a - a.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "name, formula",
+    [
+        (
+            "kl",
+            lambda s, t, p, T: (
+                (p * (np.log(p) - np.log(_softmax(s / T)))).sum(-1).mean()
+                * T**2
+            ),
+        ),
+        ("l1", lambda s, t, p, T: np.abs(s - t).mean()),
+        ("l2", lambda s, t, p, T: np.square(s - t).mean()),
+        ("l1_soft", lambda s, t, p, T: np.abs(_softmax(s / T) - p).mean()),
+        ("l2_soft", lambda s, t, p, T: np.square(_softmax(s / T) - p).mean()),
+    ],
+)
+def test_similarities_equal_their_formulas(name, formula):
+    rng = np.random.default_rng(1)
+    s = rng.normal(size=(5, 7)).astype("float32")
+    t = rng.normal(size=(5, 7)).astype("float32")
+    for temperature in (1.0, 3.0):
+        p = _softmax(t / temperature)
+        tensors = [keras.ops.convert_to_tensor(a) for a in (s, t, p)]
+        actual = keras_acorl.losses.SIMILARITIES[name](*tensors, temperature)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(actual),
+            formula(s, t, p, temperature),
+            rtol=1e-5,
+            atol=1e-7,
+        )
+
+
 @pytest.mark.parametrize("mode", ["joint", "grl", "alternating", "none"])
 def test_label_free_fit_trains_student_and_never_teachers(mode):
     distiller = compile_distiller(
