@@ -38,6 +38,18 @@ def check_model(model, argument):
     return model
 
 
+def check_functional_model(model, argument):
+    """`model` must be a `keras.Model` with symbolic inputs (functional or
+    built Sequential)."""
+    check_model(model, argument)
+    if not getattr(model, "inputs", None):
+        raise ValueError(
+            f"`{argument}` must be a functional keras.Model (with symbolic "
+            f"inputs). Received the subclassed model {model!r}"
+        )
+    return model
+
+
 def input_signature(model):
     """Per-input shapes without the batch axis, or None when unknown."""
     inputs = getattr(model, "inputs", None)

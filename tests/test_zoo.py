@@ -100,7 +100,7 @@ def test_split_encoder_head_errors():
         split_encoder_head(model, representation="nope")
     with pytest.raises(TypeError, match="`representation`.*int"):
         split_encoder_head(model, representation=3)
-    with pytest.raises(ValueError, match="`model`.*functional"):
+    with pytest.raises(TypeError, match="`model` must be a keras.Model"):
         split_encoder_head(keras.layers.Dense(3))
 
     # A residual connection from before the cut to after it.

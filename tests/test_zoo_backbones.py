@@ -70,7 +70,7 @@ def test_application_classifier_builds_and_splits():
 
 
 def test_backbone_classifier_errors():
-    with pytest.raises(ValueError, match="backbone"):
+    with pytest.raises(TypeError, match="`backbone` must be a keras.Model"):
         backbone_classifier(keras.layers.Dense(2), 3)
     inputs = keras.Input(shape=(4,))
     flat = keras.Model(inputs, keras.layers.Reshape((2, 2))(inputs))

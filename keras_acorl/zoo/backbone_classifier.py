@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_acorl.argument_checks import check_functional_model
 from keras_acorl.argument_checks import check_positive_int
 
 
@@ -48,13 +49,7 @@ def backbone_classifier(
     encoder.output_shape  # (None, 64)
     ```
     """
-    if not isinstance(backbone, keras.Model) or not getattr(
-        backbone, "inputs", None
-    ):
-        raise ValueError(
-            "`backbone` must be a functional keras.Model (with symbolic "
-            f"inputs). Received: {backbone!r}"
-        )
+    check_functional_model(backbone, "backbone")
     if len(backbone.inputs) != 1:
         raise ValueError(
             "`backbone` must have one image input. Received a model with "

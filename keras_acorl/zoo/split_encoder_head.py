@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_acorl.argument_checks import check_functional_model
+
 
 def split_encoder_head(model, representation="embedding"):
     """Splits a functional model at a layer into an encoder and a head.
@@ -43,11 +45,7 @@ def split_encoder_head(model, representation="embedding"):
     np.testing.assert_allclose(fused, keras.ops.convert_to_numpy(model(x)))
     ```
     """
-    if not isinstance(model, keras.Model) or not getattr(model, "inputs", None):
-        raise ValueError(
-            "`model` must be a functional keras.Model (with symbolic "
-            f"inputs). Received: {model!r}"
-        )
+    check_functional_model(model, "model")
     if not isinstance(representation, str):
         raise TypeError(
             "`representation` must be the name of a layer of `model`. "
