@@ -60,9 +60,7 @@ def score_systems(encoders, corpus, trials, **embed_kwargs):
             "`encoders` must be a non-empty dict name -> keras.Model. "
             f"Received: {encoders!r}"
         )
-    shapes = {
-        name: tuple(model.input.shape[1:]) for name, model in encoders.items()
-    }
+    shapes = {name: _input_shape(model) for name, model in encoders.items()}
     if len(set(shapes.values())) != 1:
         raise ValueError(
             "Every encoder in `encoders` must take the same input shape. "
@@ -77,3 +75,18 @@ def score_systems(encoders, corpus, trials, **embed_kwargs):
     for name in encoders:
         scores[name], labels = score_trials(trials, embeddings[name])
     return scores, labels, embeddings
+
+
+def _input_shape(model):
+    """Input shape without the batch axis; subclassed composite models
+    (e.g. `FusionEnsemble`) give theirs through `export_inputs()`."""
+    inputs = getattr(model, "inputs", None) or None
+    if inputs is None and hasattr(model, "export_inputs"):
+        inputs = model.export_inputs()
+    if inputs is None:
+        raise ValueError(
+            f"`encoders`: model '{model.name}' has no known input shape; "
+            "build it on a `keras.Input` first."
+        )
+    tensor = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    return tuple(tensor.shape[1:])
