@@ -73,7 +73,11 @@ def _weighted_sublayers(layer):
     found, stack, seen = [], [layer], {id(layer)}
     while stack:
         current = stack.pop()
-        values = [v for k, v in vars(current).items() if not k.startswith("_")]
+        attributes = dict(vars(current))
+        if hasattr(current, "named_children"):
+            # torch: sub-modules live outside `__dict__` (torch.nn.Module).
+            attributes.update(current.named_children())
+        values = [v for k, v in attributes.items() if not k.startswith("_")]
         while values:
             value = values.pop()
             if isinstance(value, (list, tuple)):
