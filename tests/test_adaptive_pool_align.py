@@ -6,6 +6,7 @@ import pytest
 
 from keras_acorl.layers import AdaptivePoolAlign
 from tests.helpers import run_serialization_test
+from tests.test_case import run_layer_test
 
 
 def reference(block, out_dim):
@@ -72,3 +73,18 @@ def test_bad_arguments():
         AdaptivePoolAlign(0)
     with pytest.raises(ValueError, match="known spatial"):
         AdaptivePoolAlign(3).build((None, None, 4))
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 7, 3), (2, 10, 4), (2, 11)])
+def test_adaptive_pool_align_layer(shape):
+    block = np.random.rand(*shape).astype("float32")
+    run_layer_test(
+        AdaptivePoolAlign,
+        {"out_dim": 5},
+        block,
+        expected_output_shape=(2, 5),
+        expected_output_data=reference(
+            block[..., None] if len(shape) == 2 else block, 5
+        ),
+        atol=1e-5,
+    )

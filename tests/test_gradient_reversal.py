@@ -7,6 +7,7 @@ from keras_acorl.schedules import DANNRamp
 from tests.helpers import run_model_saving_test
 from tests.helpers import run_serialization_test
 from tests.helpers import value_and_gradient
+from tests.test_case import run_layer_test
 
 
 @pytest.mark.parametrize("jit", [False, True])
@@ -241,3 +242,24 @@ def test_bad_schedule_and_total_steps():
 def test_numpy_scalars_are_accepted():
     assert GradientReversal(scale=np.float32(0.5)).scale == 0.5
     assert GradientReversal(scale=np.int64(2)).scale == 2.0
+
+
+@pytest.mark.parametrize(
+    "init_kwargs",
+    [
+        {"scale": 0.5},
+        {"scale": 2.0, "schedule": DANNRamp(), "total_steps": 10},
+    ],
+)
+def test_gradient_reversal_layer(init_kwargs):
+    # Identity forward at any rank; three non-trainable weights (scale,
+    # iterations, total_steps) and no trainable one.
+    x = np.random.randn(2, 3, 4).astype("float32")
+    run_layer_test(
+        GradientReversal,
+        init_kwargs,
+        x,
+        expected_output_shape=(2, 3, 4),
+        expected_output_data=x,
+        expected_num_non_trainable_weights=3,
+    )
