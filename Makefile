@@ -31,36 +31,15 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/keras-acorl reproduce image --output-dir outputs/demo
 
-# The whole suite on the first backend; on the others only the tests that
-# depend on the backend (`-m "not backend_free"`), so each test runs once
-# where the backend cannot matter. pytest's exit code 5 (no test selected)
-# counts as a pass only on those later backends, where every selected test
-# may be backend-free (e.g. `make test TESTS=tests/test_trial_list.py`).
-# A crashed pytest process (exit 134, 139, ...) fails its backend; the
-# other backends still run.
+# Every test on the three backends, the backends run side by side (see
+# tests/run_backends.sh; PARALLEL=0 runs them one after another). Logs:
+# .test-logs/<backend>.log.
 TESTS ?= tests
 PYTEST_ARGS ?=
+PARALLEL ?= 1
 
 test: $(STAMP) system-deps
-	@failed=""; marker=""; \
-	for backend in $(BACKENDS); do \
-		echo "=== KERAS_BACKEND=$$backend ($${marker:-all tests})"; \
-		start=$$(date +%s); \
-		if [ -z "$$marker" ]; then \
-			KERAS_BACKEND=$$backend $(PY) -m pytest $(PYTEST_ARGS) $(TESTS); \
-			rc=$$?; \
-		else \
-			KERAS_BACKEND=$$backend $(PY) -m pytest -m "$$marker" \
-				$(PYTEST_ARGS) $(TESTS); \
-			rc=$$?; \
-			if [ $$rc -eq 5 ]; then rc=0; fi; \
-		fi; \
-		echo "=== KERAS_BACKEND=$$backend: exit $$rc in $$(( $$(date +%s) - start )) s"; \
-		if [ $$rc -ne 0 ]; then failed="$$failed $$backend(exit $$rc)"; fi; \
-		marker="not backend_free"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "FAILED backends:$$failed"; exit 1; fi; \
-	echo "All backends passed: $(BACKENDS)"
+	@BACKENDS="$(BACKENDS)" PARALLEL=$(PARALLEL) bash tests/run_backends.sh $(PY) "$(TESTS)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check keras_acorl tests guides benchmarks examples
