@@ -1,10 +1,12 @@
 """The shared base of the models that train around frozen sub-models."""
 
 import copy
+import inspect
 
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
+from keras_acorl.models import input_checks
 
 # Key of the plain inputs in a precomputed batch (see
 # `CompositeModel.precompute`).
@@ -228,6 +230,58 @@ class CompositeModel(keras.Model):
             **kwargs,
         )
 
+    def check_first_batch(self, x):
+        """Checks the model's assumptions on the first batch of `x` (an
+        array or PyDataset) before `fit`/`evaluate`/`predict`. No-op by
+        default."""
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking array inputs (not empty, no
+        strings, no NaN/inf, the input shape, sparse labels in range) and
+        with a check that raises when an epoch ends with a non-finite loss
+        or weights."""
+        arguments = _bind(keras.Model.fit, self, x, y, *args, **kwargs)
+        input_checks.check_data(self, "fit", x, y)
+        self.check_first_batch(x)
+        input_checks.check_validation_data(
+            self, arguments.get("validation_data")
+        )
+        callbacks = list(arguments.get("callbacks") or [])
+        arguments["callbacks"] = callbacks + [input_checks.NonFiniteLossCheck()]
+        steps_before = _optimizer_steps(self)
+        with _empty_data_error("x", "fit"):
+            history = super().fit(**arguments)
+        epochs = arguments.get("epochs", 1) - arguments.get("initial_epoch", 0)
+        if (
+            epochs > 0
+            and steps_before is not None
+            and _optimizer_steps(self) == steps_before
+            and not getattr(self, "stop_training", False)
+            and not any(
+                isinstance(c, keras.callbacks.BackupAndRestore)
+                for c in callbacks
+            )
+        ):
+            raise input_checks.EmptyDataError(
+                input_checks.empty_data_message("x", "fit")
+            )
+        return history
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.evaluate`, after the checks of `fit`."""
+        arguments = _bind(keras.Model.evaluate, self, x, y, *args, **kwargs)
+        input_checks.check_data(self, "evaluate", x, y)
+        self.check_first_batch(x)
+        with _empty_data_error("x", "evaluate"):
+            return super().evaluate(**arguments)
+
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict`, after checking array inputs."""
+        input_checks.check_data(self, "predict", x)
+        self.check_first_batch(x)
+        with _empty_data_error("x", "predict"):
+            return super().predict(x, *args, **kwargs)
+
     def get_metrics_result(self):
         results = {}
         for metric in self.metrics:
@@ -240,3 +294,39 @@ class CompositeModel(keras.Model):
             else:
                 results[metric.name] = result
         return results
+
+
+def _bind(method, model, *args, **kwargs):
+    """The arguments of a `keras.Model` method call as a dict."""
+    bound = inspect.signature(method).bind(model, *args, **kwargs)
+    arguments = dict(bound.arguments)
+    del arguments["self"]
+    arguments.update(arguments.pop("kwargs", {}))
+    return arguments
+
+
+def _optimizer_steps(model):
+    """Training steps done so far, or None when unknown."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not model.trainable_weights:
+        return None
+    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+
+
+class _empty_data_error:
+    """Turns the `StopIteration` that an empty dataset raises on some
+    backends into the same `ValueError` as the up-front check."""
+
+    def __init__(self, argument, method):
+        self.argument = argument
+        self.method = method
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is StopIteration:
+            raise input_checks.EmptyDataError(
+                input_checks.empty_data_message(self.argument, self.method)
+            ) from None
+        return False
