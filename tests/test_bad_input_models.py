@@ -223,6 +223,4 @@ def test_numpy_scalars_and_user_argument_names():
     with pytest.raises(ValueError, match="`align_dim` must be a positive"):
         keras_acorl.MEALDistiller([teacher], student, align_dim=0)
     with pytest.raises(ValueError, match="`discriminator_reduction` must be"):
-        keras_acorl.MEALDistiller(
-            [teacher], student, discriminator_reduction=0
-        )
+        keras_acorl.MEALDistiller([teacher], student, discriminator_reduction=0)

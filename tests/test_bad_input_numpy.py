@@ -136,9 +136,7 @@ def test_generate_speaker_corpus_output_dir(tmp_path):
     with pytest.raises(ValueError, match="`output_dir`.*a_file' is a file"):
         generate_speaker_corpus(a_file, preset="quick", verbose=False)
     with pytest.raises(ValueError, match="`output_dir` .* not a writable"):
-        generate_speaker_corpus(
-            a_file / "below", preset="quick", verbose=False
-        )
+        generate_speaker_corpus(a_file / "below", preset="quick", verbose=False)
     with pytest.raises(ValueError, match="`output_dir` .* not a writable"):
         generate_speaker_corpus(
             "/proc/keras_acorl_corpus", preset="quick", verbose=False
