@@ -224,3 +224,20 @@ def test_numpy_scalars_and_user_argument_names():
         keras_acorl.MEALDistiller([teacher], student, align_dim=0)
     with pytest.raises(ValueError, match="`discriminator_reduction` must be"):
         keras_acorl.MEALDistiller([teacher], student, discriminator_reduction=0)
+
+
+def test_cosine_distance_gradient_is_finite_at_a_zero_row():
+    from keras_acorl.losses.representation_losses import cosine_distance
+
+    inputs = keras.Input((3,))
+    zero = keras.layers.Dense(4, kernel_initializer="zeros")(inputs)
+    model = keras.Model(inputs, zero)
+    model.compile(optimizer="adam", loss=cosine_distance)
+    targets = np.ones((8, 4), "float32")
+    history = model.fit(np.ones((8, 3), "float32"), targets, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(1.0)
+    for weight in model.weights:
+        assert np.isfinite(keras.ops.convert_to_numpy(weight)).all()
+    # It moved towards the targets: the distance went down.
+    after = cosine_distance(targets, model.predict(targets[:, :3], verbose=0))
+    assert float(keras.ops.max(after)) < 1.0
