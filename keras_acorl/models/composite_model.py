@@ -1,7 +1,6 @@
 """The shared base of the models that train around frozen sub-models."""
 
 import copy
-import inspect
 
 import keras
 
@@ -98,6 +97,11 @@ class CompositeModel(keras.Model):
       (`export_inputs()`) give it.
     - `get_metrics_result()` leaves out metrics that never saw data (the
       compiled metrics after a label-free `fit`), instead of stale zeros.
+    - `fit()` / `evaluate()` / `predict()` check NumPy inputs before the
+      first step (empty, strings, NaN/inf, the input shape, sparse labels
+      in range; `check_first_batch(x)` for a subclass's own assumptions),
+      turn empty datasets into one `ValueError` on every backend, and `fit`
+      raises when an epoch ends with a non-finite loss or weights.
 
     - `get_config()` / `from_config()` for the sub-models: a subclass
       names the attributes holding them in `sub_model_lists` (lists of
@@ -240,7 +244,9 @@ class CompositeModel(keras.Model):
         strings, no NaN/inf, the input shape, sparse labels in range) and
         with a check that raises when an epoch ends with a non-finite loss
         or weights."""
-        arguments = _bind(keras.Model.fit, self, x, y, *args, **kwargs)
+        arguments = input_checks.bind(
+            keras.Model.fit, self, x, y, *args, **kwargs
+        )
         input_checks.check_data(self, "fit", x, y)
         self.check_first_batch(x)
         input_checks.check_validation_data(
@@ -248,38 +254,27 @@ class CompositeModel(keras.Model):
         )
         callbacks = list(arguments.get("callbacks") or [])
         arguments["callbacks"] = callbacks + [input_checks.NonFiniteLossCheck()]
-        steps_before = _optimizer_steps(self)
-        with _empty_data_error("x", "fit"):
+        steps_before = input_checks.optimizer_steps(self)
+        with input_checks.EmptyDataAsValueError("fit"):
             history = super().fit(**arguments)
-        epochs = arguments.get("epochs", 1) - arguments.get("initial_epoch", 0)
-        if (
-            epochs > 0
-            and steps_before is not None
-            and _optimizer_steps(self) == steps_before
-            and not getattr(self, "stop_training", False)
-            and not any(
-                isinstance(c, keras.callbacks.BackupAndRestore)
-                for c in callbacks
-            )
-        ):
-            raise input_checks.EmptyDataError(
-                input_checks.empty_data_message("x", "fit")
-            )
+        input_checks.check_trained(self, arguments, callbacks, steps_before)
         return history
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """`keras.Model.evaluate`, after the checks of `fit`."""
-        arguments = _bind(keras.Model.evaluate, self, x, y, *args, **kwargs)
+        arguments = input_checks.bind(
+            keras.Model.evaluate, self, x, y, *args, **kwargs
+        )
         input_checks.check_data(self, "evaluate", x, y)
         self.check_first_batch(x)
-        with _empty_data_error("x", "evaluate"):
+        with input_checks.EmptyDataAsValueError("evaluate"):
             return super().evaluate(**arguments)
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict`, after checking array inputs."""
         input_checks.check_data(self, "predict", x)
         self.check_first_batch(x)
-        with _empty_data_error("x", "predict"):
+        with input_checks.EmptyDataAsValueError("predict"):
             return super().predict(x, *args, **kwargs)
 
     def get_metrics_result(self):
@@ -294,39 +289,3 @@ class CompositeModel(keras.Model):
             else:
                 results[metric.name] = result
         return results
-
-
-def _bind(method, model, *args, **kwargs):
-    """The arguments of a `keras.Model` method call as a dict."""
-    bound = inspect.signature(method).bind(model, *args, **kwargs)
-    arguments = dict(bound.arguments)
-    del arguments["self"]
-    arguments.update(arguments.pop("kwargs", {}))
-    return arguments
-
-
-def _optimizer_steps(model):
-    """Training steps done so far, or None when unknown."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not model.trainable_weights:
-        return None
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
-
-
-class _empty_data_error:
-    """Turns the `StopIteration` that an empty dataset raises on some
-    backends into the same `ValueError` as the up-front check."""
-
-    def __init__(self, argument, method):
-        self.argument = argument
-        self.method = method
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is StopIteration:
-            raise input_checks.EmptyDataError(
-                input_checks.empty_data_message(self.argument, self.method)
-            ) from None
-        return False

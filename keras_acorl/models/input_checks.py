@@ -9,6 +9,7 @@ labels. Datasets are checked for a known length of 0; one whose length is
 unknown and that turns out empty raises the same error after the fact.
 """
 
+import inspect
 import math
 import numbers
 
@@ -282,3 +283,55 @@ def _weights_finite(model):
         if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable))):
             return False
     return True
+
+
+def bind(method, model, *args, **kwargs):
+    """The arguments of a call of the `keras.Model` method `method`, as a
+    dict of keyword arguments."""
+    bound = inspect.signature(method).bind(model, *args, **kwargs)
+    arguments = dict(bound.arguments)
+    del arguments["self"]
+    arguments.update(arguments.pop("kwargs", {}))
+    return arguments
+
+
+def optimizer_steps(model):
+    """Training steps done so far, or None when unknown."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not model.trainable_weights:
+        return None
+    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+
+
+def check_trained(model, arguments, callbacks, steps_before):
+    """After `fit`: raises the empty-data error when no step ran although
+    epochs were asked for (a dataset of unknown length that was empty;
+    TensorFlow returns silently then)."""
+    epochs = arguments.get("epochs", 1) - arguments.get("initial_epoch", 0)
+    resumed = any(
+        isinstance(c, keras.callbacks.BackupAndRestore) for c in callbacks
+    )
+    if (
+        epochs > 0
+        and steps_before is not None
+        and not resumed
+        and not getattr(model, "stop_training", False)
+        and optimizer_steps(model) == steps_before
+    ):
+        raise EmptyDataError(empty_data_message("x", "fit"))
+
+
+class EmptyDataAsValueError:
+    """Context manager: the `StopIteration` an empty dataset raises on some
+    backends becomes the `EmptyDataError` of the up-front check."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is StopIteration:
+            raise EmptyDataError(empty_data_message("x", self.method)) from None
+        return False
