@@ -194,7 +194,7 @@ def check_schedule(schedule, argument):
         try:
             value = schedule(keras.ops.convert_to_tensor(progress, "float32"))
             value = keras.ops.convert_to_numpy(keras.ops.cast(value, "float32"))
-        except (AttributeError, TypeError, ValueError) as error:
+        except Exception as error:  # Backends raise different types.
             raise TypeError(
                 f"`{argument}` must return a real number (a scalar "
                 f"tensor or float). At progress {progress} it gave an "

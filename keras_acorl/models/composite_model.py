@@ -254,10 +254,9 @@ class CompositeModel(keras.Model):
         )
         callbacks = list(arguments.get("callbacks") or [])
         arguments["callbacks"] = callbacks + [input_checks.NonFiniteLossCheck()]
-        steps_before = input_checks.optimizer_steps(self)
         with input_checks.EmptyDataAsValueError("fit"):
             history = super().fit(**arguments)
-        input_checks.check_trained(self, arguments, callbacks, steps_before)
+        input_checks.check_trained(history, arguments)
         return history
 
     def evaluate(self, x=None, y=None, *args, **kwargs):

@@ -295,29 +295,16 @@ def bind(method, model, *args, **kwargs):
     return arguments
 
 
-def optimizer_steps(model):
-    """Training steps done so far, or None when unknown."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not model.trainable_weights:
-        return None
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
-
-
-def check_trained(model, arguments, callbacks, steps_before):
-    """After `fit`: raises the empty-data error when no step ran although
-    epochs were asked for (a dataset of unknown length that was empty;
-    TensorFlow returns silently then)."""
+def check_trained(history, arguments):
+    """After `fit`: raises the empty-data error when no epoch was logged
+    although epochs were asked for (a dataset of unknown length that was
+    empty; TensorFlow and torch return silently then)."""
     epochs = arguments.get("epochs", 1) - arguments.get("initial_epoch", 0)
     resumed = any(
-        isinstance(c, keras.callbacks.BackupAndRestore) for c in callbacks
+        isinstance(c, keras.callbacks.BackupAndRestore)
+        for c in arguments.get("callbacks") or ()
     )
-    if (
-        epochs > 0
-        and steps_before is not None
-        and not resumed
-        and not getattr(model, "stop_training", False)
-        and optimizer_steps(model) == steps_before
-    ):
+    if epochs > 0 and not resumed and not history.history:
         raise EmptyDataError(empty_data_message("x", "fit"))
 
 
