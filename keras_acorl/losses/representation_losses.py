@@ -16,6 +16,8 @@ def cosine_distance(target, prediction):
     an all-zero row (e.g. an adversary's output for a sample whose ReLU
     representation is all zero), which turns every weight into NaN.
     """
+    target = keras.ops.convert_to_tensor(target)
+    prediction = keras.ops.convert_to_tensor(prediction)
     return 1.0 - keras.ops.sum(
         _unit_rows(target) * _unit_rows(prediction), axis=-1
     )

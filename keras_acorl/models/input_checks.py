@@ -309,8 +309,10 @@ def check_trained(history, arguments):
 
 
 class EmptyDataAsValueError:
-    """Context manager: the `StopIteration` an empty dataset raises on some
-    backends becomes the `EmptyDataError` of the up-front check."""
+    """Context manager: what an empty dataset of unknown length raises on
+    some backends becomes the `EmptyDataError` of the up-front check: a
+    `StopIteration` (JAX), or the model called on `inputs=None` (torch:
+    Keras builds the metrics on the first batch, which is None)."""
 
     def __init__(self, method):
         self.method = method
@@ -319,6 +321,11 @@ class EmptyDataAsValueError:
         return self
 
     def __exit__(self, kind, error, traceback):
-        if kind is StopIteration:
+        empty = kind is StopIteration or (
+            kind is not None
+            and issubclass(kind, ValueError)
+            and "inputs=None" in str(error)
+        )
+        if empty:
             raise EmptyDataError(empty_data_message("x", self.method)) from None
         return False
