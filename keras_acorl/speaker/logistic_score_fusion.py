@@ -13,8 +13,9 @@ class LogisticScoreFusion:
     The fused score is `s = scores @ coef_ + intercept_`, the log-odds that
     a trial is a target trial. It is fitted by scikit-learn's
     `LogisticRegression` (Newton's method, `solver="newton-cholesky"`) on
-    the cross-entropy, without regularization unless `l2 > 0` (use a
-    little when the development scores separate the classes perfectly).
+    the cross-entropy, without regularization unless `l2 > 0` (needed when
+    the development scores separate the classes perfectly: `fit` refuses
+    such scores with `l2=0`, whose weights would grow without bound).
     This class adds what speaker verification needs on top: the prior
     weighting and log-likelihood-ratio output below, and a JSON config
     holding the fitted parameters.
@@ -33,8 +34,8 @@ class LogisticScoreFusion:
             (weighted) loss (scikit-learn's `C = 1 / l2`); the intercept is
             not penalized. Defaults to 0.
         max_iter: int. Newton steps at most. Defaults to 100.
-        tol: float. Stopping tolerance of the Newton steps (scikit-learn's
-            `tol`). Defaults to 1e-10.
+        tol: float > 0. Stopping tolerance of the Newton steps
+            (scikit-learn's `tol`). Defaults to 1e-10.
 
     Attributes:
         coef_: float64 array `(num_systems,)` after `fit`.
