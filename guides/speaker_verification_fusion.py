@@ -228,7 +228,7 @@ Three common ways to fuse two systems:
   `keras_acorl.FusionEnsemble(..., method="concat",
   normalize_representations=True, head="identity")`: one model to save and
   export, whose cosine scores equal the average of the members' cosines;
-- fit a logistic regression on the development trials' scores
+- fit a logistic regression (a little L2) on the development trials' scores
   (`LogisticScoreFusion`), which also calibrates the fused score.
 
 Traditional fusion pairs the base with the independent model; ACoRL fusion
@@ -239,7 +239,7 @@ for partner in ("independent", "alliance"):
     label = "traditional" if partner == "independent" else "ACoRL"
     pair = np.stack([scores["base"], scores[partner]], axis=1)
     report(f"{label} fusion (mean)", fuse_scores(pair))
-    calibrated = LogisticScoreFusion().fit(
+    calibrated = LogisticScoreFusion(l2=1e-3).fit(
         np.stack([dev_scores["base"], dev_scores[partner]], axis=1),
         dev_labels,
     )

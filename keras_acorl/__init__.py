@@ -5,6 +5,8 @@ Train a model that learns what existing models missed
 or PyTorch.
 """
 
+import importlib
+
 from keras_acorl import analysis
 from keras_acorl import callbacks
 from keras_acorl import layers
@@ -22,7 +24,24 @@ __all__ = [
     "__version__",
     "analysis",
     "callbacks",
+    "datasets",
     "layers",
     "losses",
     "schedules",
+    "speaker",
+    "zoo",
 ]
+
+# Imported on first use (`keras_acorl.zoo.small_cnn`, ...): they pull in
+# scikit-learn, SciPy, keras-hub or soundfile.
+_LAZY_SUBPACKAGES = ("datasets", "speaker", "zoo")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBPACKAGES:
+        return importlib.import_module(f"keras_acorl.{name}")
+    raise AttributeError(f"module 'keras_acorl' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBPACKAGES))

@@ -6,6 +6,8 @@ argument, what was expected and what was received.
 
 import math
 import numbers
+import os
+import tempfile
 
 import keras
 
@@ -125,12 +127,108 @@ def check_choice(value, choices, argument):
 
 
 def check_positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, int):
+    """`value` must be an int >= 1 (a Python or NumPy integer, not a bool);
+    returns it as an int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"`{argument}` must be a positive int. Received: {value!r}"
+            f"`{argument}` must be a positive int. Received: "
+            f"{argument}={value!r} of type {type(value).__name__}"
         )
     if value < 1:
         raise ValueError(
-            f"`{argument}` must be a positive int. Received: {value}"
+            f"`{argument}` must be a positive int. Received: {argument}={value}"
+        )
+    return int(value)
+
+
+def check_seed(value, argument="seed"):
+    """`value` must be an int in `[0, 2**32)` (what NumPy, scikit-learn and
+    TensorFlow accept as a seed); returns it as an int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{argument}` must be an int in [0, 2**32). Received: "
+            f"{argument}={value!r} of type {type(value).__name__}"
+        )
+    if not 0 <= value < 2**32:
+        raise ValueError(
+            f"`{argument}` must be an int in [0, 2**32). Received: "
+            f"{argument}={value}"
+        )
+    return int(value)
+
+
+def check_open_unit(value, argument):
+    """`value` must be a real number strictly between 0 and 1."""
+    value = check_real(value, argument)
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            f"`{argument}` must be a number in (0, 1). Received: "
+            f"{argument}={value}"
         )
     return value
+
+
+def check_positive(value, argument):
+    """`value` must be a finite real number > 0."""
+    value = check_real(value, argument)
+    if not value > 0.0:
+        raise ValueError(
+            f"`{argument}` must be > 0. Received: {argument}={value}"
+        )
+    return value
+
+
+def check_schedule(schedule, argument):
+    """`schedule` must be None or a callable `progress -> factor` giving a
+    finite real number at progress 0, 0.5 and 1 (probed once here, on
+    scalar tensors, as the training step calls it)."""
+    if schedule is None:
+        return None
+    if not callable(schedule):
+        raise TypeError(
+            f"`{argument}` must be None or a callable `progress -> factor`, "
+            "e.g. keras_acorl.schedules.DANNRamp(). Received: "
+            f"{argument}={schedule!r}"
+        )
+    for progress in (0.0, 0.5, 1.0):
+        try:
+            value = schedule(keras.ops.convert_to_tensor(progress, "float32"))
+            value = keras.ops.convert_to_numpy(keras.ops.cast(value, "float32"))
+        except Exception as error:  # Backends raise different types.
+            raise TypeError(
+                f"`{argument}` must return a real number (a scalar "
+                f"tensor or float). At progress {progress} it gave an "
+                f"error: {error}"
+            ) from None
+        if value.size != 1:
+            raise ValueError(
+                f"`{argument}` must return a scalar. At progress {progress} "
+                f"it returned shape {value.shape}."
+            )
+        if not math.isfinite(float(value.reshape(()))):
+            raise ValueError(
+                f"`{argument}` must return a finite number. At progress "
+                f"{progress} it returned {float(value.reshape(()))}."
+            )
+    return schedule
+
+
+def check_output_dir(path, argument):
+    """`path` must be a folder this process can write (it is created when
+    missing); returns it as a string. A `ValueError` names `argument` and
+    the path when it is a file or cannot be written."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(
+            f"`{argument}` must be a folder, but '{path}' is a file."
+        )
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"`{argument}` '{path}' is not a writable folder: "
+            f"{error.strerror or error}."
+        ) from None
+    return path

@@ -91,7 +91,11 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
 
 def test_backend_option_reruns_on_that_backend(tmp_path):
     other = "torch" if keras.backend.backend() != "torch" else "jax"
-    missing = tmp_path / "no_such_folder"
+    # A dataset whose problem shows only when the child loads it, after it
+    # printed its backend (a missing folder is refused before that).
+    corrupt = tmp_path / "images" / "cat" / "0.png"
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_bytes(b"not an image")
     process = subprocess.run(
         [
             sys.executable,
@@ -102,7 +106,7 @@ def test_backend_option_reruns_on_that_backend(tmp_path):
             "--backend",
             other,
             "--dataset",
-            str(missing),
+            str(tmp_path / "images"),
             "--output-dir",
             str(tmp_path / "out"),
         ],
@@ -110,9 +114,10 @@ def test_backend_option_reruns_on_that_backend(tmp_path):
         text=True,
         check=False,
     )
-    assert process.returncode != 0
+    assert process.returncode == 2
     assert f"Backend: {other}" in process.stdout
-    assert f"{missing} does not exist" in process.stderr
+    assert f"Image file '{corrupt}' cannot be decoded" in process.stderr
+    assert "Traceback" not in process.stderr
 
 
 def test_a_crash_in_a_child_process_names_its_signal():

@@ -20,6 +20,11 @@ def _as_matrix(x, argument):
         x = x.reshape(x.shape[0], -1)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"`{argument}` contains NaN or infinite values.")
+    if x.shape[0] < 2:
+        raise ValueError(
+            f"`{argument}` must hold at least 2 samples (rows): similarity "
+            f"is measured across samples. Received shape {x.shape}."
+        )
     return x
 
 

@@ -25,6 +25,58 @@ def positive_int(text):
     return value
 
 
+def seed(text):
+    """argparse type: an int in [0, 2**32) (a NumPy / TensorFlow seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed, an int in [0, 2**32), got {text!r}"
+        )
+    return value
+
+
+class DistinctValues(argparse.Action):
+    """argparse action of `nargs="+"` options whose values must differ
+    (`--seeds 0 0` would run the same seed twice)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            parser.error(
+                f"argument {option_string}: values must be distinct, got "
+                f"{' '.join(map(str, values))} (repeated: "
+                f"{' '.join(map(str, repeated))})"
+            )
+        setattr(namespace, self.dest, list(values))
+
+
+def check_seeds(seeds, argument="seeds"):
+    """`seeds` (an iterable of ints) as a list of distinct seeds."""
+    from keras_acorl.argument_checks import check_seed
+
+    seeds = [check_seed(s, f"{argument}[{i}]") for i, s in enumerate(seeds)]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(
+            f"`{argument}` must be distinct: each seed runs once. "
+            f"Received: {seeds}"
+        )
+    return seeds
+
+
+def check_dataset(dataset, names):
+    """`dataset` must be one of `names` or an existing folder."""
+    if dataset not in names and not os.path.isdir(dataset):
+        kind = "is a file" if os.path.exists(dataset) else "does not exist"
+        raise FileNotFoundError(
+            f"`--dataset` must be one of {names} or an existing folder of "
+            f"class subfolders. {dataset} {kind}."
+        )
+    return dataset
+
+
 def non_negative_float(text):
     """argparse type: a finite float >= 0."""
     try:

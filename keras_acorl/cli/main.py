@@ -11,6 +11,7 @@ fast. To add a job, add its module path to `JOBS`.
 
 import argparse
 import importlib
+import os
 import sys
 
 from keras_acorl.version import __version__
@@ -18,9 +19,21 @@ from keras_acorl.version import __version__
 JOBS = ("keras_acorl.cli.demo", "keras_acorl.cli.reproduce")
 
 
+# Set to 1 to see the traceback of an error instead of its one line.
+TRACEBACK_ENV = "KERAS_ACORL_TRACEBACK"
+
+
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit status 2 (subcommands'
+    parsers are of the same class)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser():
     """Returns the `argparse.ArgumentParser` with every job's subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="keras-acorl",
         description=(
             "Multi-model fusion for Keras 3: train models that complement "
@@ -46,7 +59,9 @@ def main(argv=None):
             None: `sys.argv[1:]`.
 
     Returns:
-        int, the exit status (`0` on success).
+        int, the exit status (`0` on success, `2` on a usage error or bad
+        input: then one line on stderr, without traceback; set
+        `KERAS_ACORL_TRACEBACK=1` to see it).
 
     Example:
 
@@ -65,7 +80,16 @@ def main(argv=None):
     if func is None:
         parser.print_help()
         return 2
-    return int(func(args) or 0)
+    try:
+        return int(func(args) or 0)
+    except (ValueError, TypeError, OSError) as error:
+        # Bad input (a missing dataset, a wrong option value): one line,
+        # no traceback, exit status 2 as for usage errors.
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"keras-acorl: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -67,8 +67,9 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
     )
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=common.seed,
         nargs="+",
+        action=common.DistinctValues,
         default=None,
         help="Seeds to run. Default: 0 1 2 (0 with --quick).",
     )
@@ -187,11 +188,7 @@ def _load_data(dataset, seed, image_size):
     if dataset in loaders:
         train, test = loaders[dataset](seed=seed)
         return train, test, 10
-    if not os.path.exists(dataset):
-        raise FileNotFoundError(
-            f"`--dataset` must be one of {DATASETS} or an existing folder of "
-            f"class subfolders. {dataset} does not exist."
-        )
+    common.check_dataset(dataset, DATASETS)
     train, test, classes = datasets.load_image_folder(
         dataset, image_size=(image_size, image_size), seed=seed
     )
@@ -256,11 +253,14 @@ def run_image_reproduction(
     """
     import keras
 
+    from keras_acorl.argument_checks import check_output_dir
     from keras_acorl.cli import image_report
     from keras_acorl.cli.checkpoints import CheckpointStore
 
     start = time.perf_counter()
-    seeds = list(seeds) if seeds else ([0] if quick else [0, 1, 2])
+    seeds = (
+        common.check_seeds(seeds) if seeds else ([0] if quick else [0, 1, 2])
+    )
     epochs = epochs or (1 if quick else DEFAULT_EPOCHS)
     bases = list(bases)
     if len(set(bases)) != len(bases) or not bases:
@@ -280,7 +280,9 @@ def run_image_reproduction(
         "learning_rate": learning_rate,
         "adversarial_weight": adversarial_weight,
     }
-    os.makedirs(output_dir, exist_ok=True)
+    # Bad input fails here, before a checkpoint manifest is written.
+    common.check_dataset(dataset, DATASETS)
+    check_output_dir(output_dir, "output_dir")
     store = CheckpointStore(
         os.path.join(output_dir, "checkpoints"), config, verbose=verbose
     )

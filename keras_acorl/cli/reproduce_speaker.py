@@ -70,7 +70,12 @@ def register(tasks):
         help="Where the synthetic corpus is written (and reused).",
     )
     parser.add_argument(
-        "--seeds", type=int, nargs="+", default=None, help="Default: 0 1 2."
+        "--seeds",
+        type=common.seed,
+        nargs="+",
+        action=common.DistinctValues,
+        default=None,
+        help="Default: 0 1 2.",
     )
     parser.add_argument("--epochs", type=common.positive_int, default=None)
     parser.add_argument(
@@ -103,6 +108,9 @@ def run(args):
     verbose = not args.quiet
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     settings = settings_for(args)
+    from keras_acorl.argument_checks import check_output_dir
+
+    check_output_dir(args.output_dir, "--output-dir")
     start = time.perf_counter()
     stages = common.Stages(3 + 3 * len(seeds), verbose)
 

@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+from keras_acorl.datasets.image_checks import check_image_file
+from keras_acorl.datasets.image_checks import check_loader_arguments
 from keras_acorl.datasets.splits import check_test_fraction
 from keras_acorl.datasets.splits import stratified_split
 
@@ -36,8 +38,11 @@ def _list_images(directory, class_names):
     labels = []
     for label, name in enumerate(class_names):
         count = 0
-        for _, _, files in os.walk(os.path.join(directory, name)):
-            count += sum(f.lower().endswith(IMAGE_EXTENSIONS) for f in files)
+        for root, _, files in os.walk(os.path.join(directory, name)):
+            for file in files:
+                if file.lower().endswith(IMAGE_EXTENSIONS):
+                    check_image_file(os.path.join(root, file))
+                    count += 1
         if count == 0:
             raise ValueError(
                 f"Class folder {os.path.join(directory, name)} has no images "
@@ -96,7 +101,10 @@ def load_image_folder(
     Raises:
         FileNotFoundError: `directory` (or a class in `class_names`) is
             missing.
-        ValueError: a class folder, or `directory`, has no images.
+        ValueError: a class folder, or `directory`, has no images; an
+            image file cannot be decoded (its header is checked, and the
+            end of PNG and JPEG files, at load) -- the message names it;
+            a class has fewer than 2 images (nothing for one split).
 
     Example:
 
@@ -119,6 +127,9 @@ def load_image_folder(
     """
     directory = os.fspath(directory)
     check_test_fraction(validation_fraction, "validation_fraction")
+    image_size, seed, batch_size = check_loader_arguments(
+        image_size, seed, batch_size, color_mode
+    )
     class_names, labels = _list_images(directory, class_names)
     import keras
     import tensorflow as tf

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from keras_acorl.argument_checks import check_seed
 from keras_acorl.datasets.splits import check_test_fraction
 from keras_acorl.datasets.splits import stratified_split
 
@@ -66,6 +67,7 @@ def load_mnist5k(test_fraction=0.2, seed=0):
     ```
     """
     check_test_fraction(test_fraction)
+    check_seed(seed)
     x, y = _read_mnist5k(_mnist5k_path())
     # The split indexes (copies) the cached arrays, so callers may modify
     # what they get.

@@ -1,14 +1,18 @@
 """The stratified train/test split shared by the dataset loaders."""
 
+import numbers
+
 import numpy as np
 from sklearn.model_selection import train_test_split
+
+from keras_acorl.argument_checks import check_seed
 
 
 def check_test_fraction(test_fraction, argument="test_fraction"):
     """Raises a `ValueError` naming `argument` unless `test_fraction` is a
     number in (0, 1)."""
     if isinstance(test_fraction, bool) or not isinstance(
-        test_fraction, (int, float, np.floating)
+        test_fraction, numbers.Real
     ):
         raise ValueError(
             f"`{argument}` must be a float strictly between 0 and 1. "
@@ -44,6 +48,7 @@ def stratified_split(x, y, test_fraction, seed, argument="test_fraction"):
         `((x_train, y_train), (x_test, y_test))`.
     """
     test_fraction = check_test_fraction(test_fraction, argument)
+    seed = check_seed(seed)
     y = np.asarray(y)
     if len(x) != len(y):
         raise ValueError(
@@ -54,7 +59,8 @@ def stratified_split(x, y, test_fraction, seed, argument="test_fraction"):
     if counts.min() < 2:
         smallest = labels[counts.argmin()].item()
         raise ValueError(
-            "A stratified split needs at least 2 samples of every class. "
+            f"`{argument}`: a stratified split needs at least 2 samples of "
+            "every class, so that both splits hold every class. "
             f"Received {counts.min()} of class {smallest!r} (class counts: "
             f"{dict(zip(labels.tolist(), counts.tolist()))})."
         )

@@ -67,12 +67,7 @@ class GradientReversal(keras.layers.Layer):
     def __init__(self, scale=1.0, schedule=None, total_steps=None, **kwargs):
         super().__init__(**kwargs)
         scale = argument_checks.check_real(scale, "scale")
-        if schedule is not None and not callable(schedule):
-            raise TypeError(
-                "`schedule` must be None or a callable `progress -> factor`, "
-                "e.g. keras_acorl.schedules.DANNRamp(). Received: "
-                f"schedule={schedule!r}"
-            )
+        argument_checks.check_schedule(schedule, "schedule")
         self.supports_masking = True
         self.schedule = schedule
         self.scale_variable, self.iterations, self.total_steps_variable = [

@@ -10,10 +10,23 @@ import keras
 def cosine_distance(target, prediction):
     """`1 - cos(target, prediction)` per sample, in `[0, 2]`.
 
-    `1 + keras.losses.cosine_similarity` (which is the negative cosine); a
-    zero vector is at distance 1 from everything.
+    A zero vector is at distance 1 from everything, with a finite (zero)
+    gradient. Not `keras.losses.cosine_similarity`: on JAX its
+    normalization differentiates the norm at 0 and gives NaN gradients for
+    an all-zero row (e.g. an adversary's output for a sample whose ReLU
+    representation is all zero), which turns every weight into NaN.
     """
-    return 1.0 + keras.losses.cosine_similarity(target, prediction, axis=-1)
+    target = keras.ops.convert_to_tensor(target)
+    prediction = keras.ops.convert_to_tensor(prediction)
+    return 1.0 - keras.ops.sum(
+        _unit_rows(target) * _unit_rows(prediction), axis=-1
+    )
+
+
+def _unit_rows(x, epsilon=1e-12):
+    """`x / max(|x|, sqrt(epsilon))` per row, differentiable at 0."""
+    squared = keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True)
+    return x * keras.ops.rsqrt(keras.ops.maximum(squared, epsilon))
 
 
 def mean_squared_distance(target, prediction):

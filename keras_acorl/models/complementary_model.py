@@ -214,14 +214,9 @@ class ComplementaryModel(CompositeModel):
                 "`standardize_targets` must be a bool. "
                 f"Received: {standardize_targets!r}"
             )
-        if gradient_reversal_schedule is not None and not callable(
-            gradient_reversal_schedule
-        ):
-            raise TypeError(
-                "`gradient_reversal_schedule` must be None or a callable "
-                "`progress -> factor`, e.g. keras_acorl.schedules.DANNRamp()."
-                f" Received: {gradient_reversal_schedule!r}"
-            )
+        argument_checks.check_schedule(
+            gradient_reversal_schedule, "gradient_reversal_schedule"
+        )
         if total_steps is not None:
             argument_checks.check_positive_int(total_steps, "total_steps")
         self.standardize_targets = standardize_targets

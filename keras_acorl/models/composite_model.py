@@ -5,6 +5,7 @@ import copy
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
+from keras_acorl.models import input_checks
 
 # Key of the plain inputs in a precomputed batch (see
 # `CompositeModel.precompute`).
@@ -96,6 +97,11 @@ class CompositeModel(keras.Model):
       (`export_inputs()`) give it.
     - `get_metrics_result()` leaves out metrics that never saw data (the
       compiled metrics after a label-free `fit`), instead of stale zeros.
+    - `fit()` / `evaluate()` / `predict()` check NumPy inputs before the
+      first step (empty, strings, NaN/inf, the input shape, sparse labels
+      in range; `check_first_batch(x)` for a subclass's own assumptions),
+      turn empty datasets into one `ValueError` on every backend, and `fit`
+      raises when an epoch ends with a non-finite loss or weights.
 
     - `get_config()` / `from_config()` for the sub-models: a subclass
       names the attributes holding them in `sub_model_lists` (lists of
@@ -227,6 +233,48 @@ class CompositeModel(keras.Model):
             input_signature=input_signature,
             **kwargs,
         )
+
+    def check_first_batch(self, x):
+        """Checks the model's assumptions on the first batch of `x` (an
+        array or PyDataset) before `fit`/`evaluate`/`predict`. No-op by
+        default."""
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking array inputs (not empty, no
+        strings, no NaN/inf, the input shape, sparse labels in range) and
+        with a check that raises when an epoch ends with a non-finite loss
+        or weights."""
+        arguments = input_checks.bind(
+            keras.Model.fit, self, x, y, *args, **kwargs
+        )
+        input_checks.check_data(self, "fit", x, y)
+        self.check_first_batch(x)
+        input_checks.check_validation_data(
+            self, arguments.get("validation_data")
+        )
+        callbacks = list(arguments.get("callbacks") or [])
+        arguments["callbacks"] = callbacks + [input_checks.NonFiniteLossCheck()]
+        with input_checks.EmptyDataAsValueError("fit"):
+            history = super().fit(**arguments)
+        input_checks.check_trained(history, arguments)
+        return history
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.evaluate`, after the checks of `fit`."""
+        arguments = input_checks.bind(
+            keras.Model.evaluate, self, x, y, *args, **kwargs
+        )
+        input_checks.check_data(self, "evaluate", x, y)
+        self.check_first_batch(x)
+        with input_checks.EmptyDataAsValueError("evaluate"):
+            return super().evaluate(**arguments)
+
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict`, after checking array inputs."""
+        input_checks.check_data(self, "predict", x)
+        self.check_first_batch(x)
+        with input_checks.EmptyDataAsValueError("predict"):
+            return super().predict(x, *args, **kwargs)
 
     def get_metrics_result(self):
         results = {}

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_acorl import argument_checks
+from keras_acorl.models import input_checks
 from keras_acorl.models import representations
 from keras_acorl.models.composite_model import CompositeModel
 from keras_acorl.models.composite_model import deserialize_sub_models
@@ -304,6 +305,10 @@ class FusionEnsemble(CompositeModel):
 
     def export_inputs(self):
         return _reference_inputs(self.members)
+
+    def check_first_batch(self, x):
+        if self.member_outputs == "probs" and self.method != "concat":
+            input_checks.check_member_probabilities(self.members, x)
 
     def build(self, input_shape):
         if self.head is not None and not self.head.built:

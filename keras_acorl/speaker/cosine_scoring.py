@@ -137,6 +137,7 @@ def _lookup(embeddings):
         matrix = np.stack(
             [np.asarray(embeddings[i], dtype="float64").ravel() for i in ids]
         )
+        matrix = _as_matrix(matrix, "embeddings")
     elif isinstance(embeddings, (tuple, list)) and len(embeddings) == 2:
         ids = list(embeddings[0])
         matrix = _as_matrix(embeddings[1], "embeddings[1]")
@@ -158,5 +159,11 @@ def _as_matrix(value, argument):
         raise ValueError(
             f"`{argument}` must be 2-D (count, dim). Received shape "
             f"{value.shape}."
+        )
+    if not np.all(np.isfinite(value)):
+        bad = int(np.sum(~np.all(np.isfinite(value), axis=-1)))
+        raise ValueError(
+            f"`{argument}` contains NaN or infinite values ({bad} row(s)); "
+            "check the model that produced the embeddings."
         )
     return value

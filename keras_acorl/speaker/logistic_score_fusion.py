@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_acorl import argument_checks
 from keras_acorl.speaker.score_fusion import as_score_matrix
 
 
@@ -12,8 +13,9 @@ class LogisticScoreFusion:
     The fused score is `s = scores @ coef_ + intercept_`, the log-odds that
     a trial is a target trial. It is fitted by scikit-learn's
     `LogisticRegression` (Newton's method, `solver="newton-cholesky"`) on
-    the cross-entropy, without regularization unless `l2 > 0` (use a
-    little when the development scores separate the classes perfectly).
+    the cross-entropy, without regularization unless `l2 > 0` (needed when
+    the development scores separate the classes perfectly: `fit` refuses
+    such scores with `l2=0`, whose weights would grow without bound).
     This class adds what speaker verification needs on top: the prior
     weighting and log-likelihood-ratio output below, and a JSON config
     holding the fitted parameters.
@@ -32,8 +34,8 @@ class LogisticScoreFusion:
             (weighted) loss (scikit-learn's `C = 1 / l2`); the intercept is
             not penalized. Defaults to 0.
         max_iter: int. Newton steps at most. Defaults to 100.
-        tol: float. Stopping tolerance of the Newton steps (scikit-learn's
-            `tol`). Defaults to 1e-10.
+        tol: float > 0. Stopping tolerance of the Newton steps
+            (scikit-learn's `tol`). Defaults to 1e-10.
 
     Attributes:
         coef_: float64 array `(num_systems,)` after `fit`.
@@ -61,22 +63,10 @@ class LogisticScoreFusion:
 
     def __init__(self, prior=None, l2=0.0, max_iter=100, tol=1e-10):
         if prior is not None:
-            if isinstance(prior, bool) or not isinstance(prior, (int, float)):
-                raise TypeError(
-                    f"`prior` must be a float in (0, 1) or None. Received "
-                    f"{prior!r}"
-                )
-            if not 0 < prior < 1:
-                raise ValueError(
-                    f"`prior` must be a float in (0, 1) or None. Received "
-                    f"{prior}"
-                )
-        if isinstance(l2, bool) or not isinstance(l2, (int, float)) or l2 < 0:
-            raise ValueError(f"`l2` must be a float >= 0. Received {l2!r}")
-        if isinstance(max_iter, bool) or not isinstance(max_iter, int):
-            raise TypeError(f"`max_iter` must be an int. Received {max_iter!r}")
-        if max_iter < 1:
-            raise ValueError(f"`max_iter` must be >= 1. Received {max_iter}")
+            prior = argument_checks.check_open_unit(prior, "prior")
+        l2 = argument_checks.check_non_negative(l2, "l2")
+        max_iter = argument_checks.check_positive_int(max_iter, "max_iter")
+        tol = argument_checks.check_positive(tol, "tol")
         self.prior = None if prior is None else float(prior)
         self.l2 = float(l2)
         self.max_iter = max_iter
@@ -125,6 +115,8 @@ class LogisticScoreFusion:
             tol=self.tol,
         )
         model.fit(x, y.astype("int64"), sample_weight=weights)
+        if self.l2 == 0:
+            _check_not_separable(model.decision_function(x), y)
         self.coef_ = model.coef_[0].astype("float64")
         self.intercept_ = float(model.intercept_[0])
         self.n_iter_ = int(model.n_iter_[0])
@@ -172,3 +164,15 @@ class LogisticScoreFusion:
             fusion.coef_ = np.asarray(coef, dtype="float64")
             fusion.intercept_ = float(intercept)
         return fusion
+
+
+def _check_not_separable(scores, labels):
+    """Without regularization the weights of separable data grow until the
+    solver stops: refuse instead of returning arbitrary weights."""
+    if scores[labels == 1].min() > scores[labels == 0].max():
+        raise ValueError(
+            "`l2`=0.0 on development scores that separate targets from "
+            "non-targets perfectly: the unregularized fusion weights grow "
+            "without bound. Pass `l2` > 0 (e.g. l2=1e-3) or use more "
+            "development trials."
+        )

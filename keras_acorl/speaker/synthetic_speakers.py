@@ -3,6 +3,7 @@ flite, in the VoxCeleb layout."""
 
 import concurrent.futures
 import json
+import numbers
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import time
 
 import numpy as np
 
+from keras_acorl import argument_checks
 from keras_acorl.speaker.resample import resample_waveform
 from keras_acorl.speaker.trial_list import write_trial_list
 from keras_acorl.speaker.wav_io import write_wav
@@ -229,7 +231,7 @@ def generate_speaker_corpus(
     _check_config(config)
     config = {"format_version": FORMAT_VERSION, **config}
 
-    output_dir = os.fspath(output_dir)
+    output_dir = argument_checks.check_output_dir(output_dir, "output_dir")
     paths = _paths(output_dir, config)
     manifest_path = os.path.join(output_dir, "manifest.json")
     existing = _read_manifest(manifest_path)
@@ -311,8 +313,9 @@ def generate_speaker_corpus(
 def _check_config(config):
     def integer(name, minimum):
         value = config[name]
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"`{name}` must be an int. Received: {value!r}")
+        value = config[name] = int(value)
         if value < minimum:
             raise ValueError(
                 f"`{name}` must be >= {minimum}. Received: {value}"
@@ -341,18 +344,15 @@ def _check_config(config):
         ("speed_jitter", 0, 0.5),
         ("flite_fraction", 0, 1),
     ):
-        value = config[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"`{name}` must be a float. Received: {value!r}")
+        value = config[name] = argument_checks.check_real(config[name], name)
         if not low <= value <= high:
             raise ValueError(
                 f"`{name}` must be in [{low}, {high}]. Received: {value}"
             )
-    snr = config["snr_db"]
-    if snr is not None and (
-        isinstance(snr, bool) or not isinstance(snr, (int, float))
-    ):
-        raise TypeError(f"`snr_db` must be a float or None. Received {snr!r}")
+    if config["snr_db"] is not None:
+        config["snr_db"] = argument_checks.check_real(
+            config["snr_db"], "snr_db"
+        )
 
 
 def _paths(output_dir, config):
@@ -377,9 +377,18 @@ def _read_manifest(path):
         return None
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+            manifest = json.load(f)
+    except (OSError, ValueError) as error:
+        manifest = error
+    if not isinstance(manifest, dict) or not isinstance(
+        manifest.get("config"), dict
+    ):
+        raise ValueError(
+            f"Corpus manifest '{path}' is corrupt ({manifest!r:.200}). "
+            "Delete its folder (or choose another `output_dir`) to generate "
+            "the corpus again."
+        )
+    return manifest
 
 
 def _check_programs(engines):

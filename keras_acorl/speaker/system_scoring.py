@@ -60,6 +60,11 @@ def score_systems(encoders, corpus, trials, **embed_kwargs):
             "`encoders` must be a non-empty dict name -> keras.Model. "
             f"Received: {encoders!r}"
         )
+    if len(trials) == 0:
+        raise ValueError(
+            "`trials` is empty: nothing to score. Pass a list of "
+            "(label, enrollment_id, test_id), e.g. from read_trial_list."
+        )
     shapes = {name: _input_shape(model) for name, model in encoders.items()}
     if len(set(shapes.values())) != 1:
         raise ValueError(

@@ -42,24 +42,40 @@ def read_trial_list(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Trial list not found: '{path}'.")
+    try:
+        with open(path, encoding="utf-8") as f:
+            trials = _parse_trials(f, path)
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"Trial list '{path}' is not UTF-8 text ({error}). Expected "
+            "lines 'label enrollment test'."
+        ) from None
+    if not trials:
+        raise ValueError(
+            f"Trial list '{path}' holds no trials. Expected one line "
+            "'label enrollment test' per trial."
+        )
+    return trials
+
+
+def _parse_trials(lines, path):
     trials = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 3:
-                raise ValueError(
-                    f"Malformed trial list '{path}', line {number}: expected "
-                    "3 fields 'label enrollment test', found "
-                    f"{len(fields)}: {line.strip()!r}"
-                )
-            if fields[0] not in ("0", "1"):
-                raise ValueError(
-                    f"Malformed trial list '{path}', line {number}: the label "
-                    f"must be 0 or 1, found {fields[0]!r}."
-                )
-            trials.append((int(fields[0]), fields[1], fields[2]))
+    for number, line in enumerate(lines, start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3:
+            raise ValueError(
+                f"Malformed trial list '{path}', line {number}: expected "
+                "3 fields 'label enrollment test', found "
+                f"{len(fields)}: {line.strip()!r}"
+            )
+        if fields[0] not in ("0", "1"):
+            raise ValueError(
+                f"Malformed trial list '{path}', line {number}: the label "
+                f"must be 0 or 1, found {fields[0]!r}."
+            )
+        trials.append((int(fields[0]), fields[1], fields[2]))
     return trials
 
 

@@ -9,6 +9,8 @@ are exact with ties. The points come from scikit-learn's `roc_curve`
 
 import numpy as np
 
+from keras_acorl import argument_checks
+
 
 def det_curve(scores, labels):
     """False-acceptance and false-rejection rates at every threshold.
@@ -188,22 +190,8 @@ def _check_scores_and_labels(scores, labels):
 
 
 def _check_open_unit(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"`{argument}` must be a float in (0, 1). Received: {value!r}"
-        )
-    if not 0 < value < 1:
-        raise ValueError(
-            f"`{argument}` must be a float in (0, 1). Received: {value}"
-        )
-    return float(value)
+    return argument_checks.check_open_unit(value, argument)
 
 
 def _check_positive(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"`{argument}` must be a float > 0. Received: {value!r}"
-        )
-    if not value > 0 or not np.isfinite(value):
-        raise ValueError(f"`{argument}` must be a float > 0. Received: {value}")
-    return float(value)
+    return argument_checks.check_positive(value, argument)

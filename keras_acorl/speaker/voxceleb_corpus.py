@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from keras_acorl.speaker.wav_io import check_sample_rate
 from keras_acorl.speaker.wav_io import load_wav
 
 
@@ -60,6 +61,7 @@ class VoxCelebCorpus:
     """
 
     def __init__(self, root, speakers=None, sample_rate=16000, cache=False):
+        sample_rate = check_sample_rate(sample_rate)
         root = os.fspath(root)
         if not os.path.isdir(root):
             raise FileNotFoundError(f"Corpus folder not found: '{root}'.")

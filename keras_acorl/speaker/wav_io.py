@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from keras_acorl import argument_checks
 from keras_acorl.speaker.resample import resample_waveform
 
 
@@ -46,10 +47,11 @@ def load_wav(path, sample_rate=16000):
     """
     import soundfile
 
-    sample_rate = _check_sample_rate(sample_rate)
+    sample_rate = check_sample_rate(sample_rate)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Audio file not found: '{path}'.")
+    _check_wav_complete(path)
     try:
         waveform, file_rate = soundfile.read(
             path, dtype="float32", always_2d=True
@@ -95,7 +97,7 @@ def write_wav(path, waveform, sample_rate=16000):
     """
     import soundfile
 
-    sample_rate = _check_sample_rate(sample_rate)
+    sample_rate = check_sample_rate(sample_rate)
     waveform = np.asarray(waveform, dtype="float32")
     if waveform.ndim not in (1, 2) or waveform.shape[0] == 0:
         raise ValueError(
@@ -114,15 +116,33 @@ def write_wav(path, waveform, sample_rate=16000):
     return path
 
 
-def _check_sample_rate(sample_rate):
-    if isinstance(sample_rate, bool) or not isinstance(
-        sample_rate, (int, np.integer)
-    ):
-        raise TypeError(
-            f"`sample_rate` must be a positive int. Received: {sample_rate!r}"
-        )
-    if sample_rate < 1:
-        raise ValueError(
-            f"`sample_rate` must be a positive int. Received: {sample_rate}"
-        )
-    return int(sample_rate)
+def check_sample_rate(sample_rate):
+    """`sample_rate` must be a positive int (in Hz); returns it."""
+    return argument_checks.check_positive_int(sample_rate, "sample_rate")
+
+
+def _check_wav_complete(path):
+    """Raises a `ValueError` naming `path` when a RIFF/WAVE file ends inside
+    its data chunk (libsndfile then reads the samples present, silently).
+    Streaming writers that leave the size at 0 or 0xFFFFFFFF are let
+    through; other formats are left to libsndfile."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        header = f.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:] != b"WAVE":
+            return
+        offset = 12
+        while offset + 8 <= size:
+            f.seek(offset)
+            chunk = f.read(8)
+            declared = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                present = size - offset - 8
+                if declared not in (0, 0xFFFFFFFF) and declared > present:
+                    raise ValueError(
+                        f"WAV file '{path}' is truncated: its data chunk "
+                        f"declares {declared} bytes but only {present} are "
+                        "present. Re-create or re-download the file."
+                    )
+                return
+            offset += 8 + declared + (declared % 2)
