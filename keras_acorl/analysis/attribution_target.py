@@ -23,15 +23,19 @@ def check_inputs(x, argument="x"):
 
 
 def forward(model, x, batch_size=256):
-    """`model(x)` in inference mode as NumPy, in batches (a direct call:
-    no `predict` compilation for a few small batches)."""
+    """`model(x)` in inference mode as NumPy (one array, or a list for a
+    model with several outputs), in batches: a direct (jit-compiled on JAX)
+    call, no `predict` compilation for a few small batches."""
     call = compiled(lambda v: model(v, training=False))
-    return np.concatenate(
-        [
-            keras.ops.convert_to_numpy(call(x[i : i + batch_size]))
-            for i in range(0, len(x), batch_size)
-        ]
-    )
+    chunks = [
+        keras.tree.map_structure(
+            keras.ops.convert_to_numpy, call(x[i : i + batch_size])
+        )
+        for i in range(0, len(x), batch_size)
+    ]
+    if isinstance(chunks[0], (list, tuple)):
+        return [np.concatenate(parts) for parts in zip(*chunks)]
+    return np.concatenate(chunks)
 
 
 def check_attribution_model(model, argument="model"):
