@@ -234,3 +234,23 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
     )
     ours = grad_cam(model, x, target=target, layer="relu_2")
     assert min(correlations(reference, ours)) > 0.99
+
+
+def test_grad_cam_at_a_nested_backbone_is_the_closed_form():
+    """Global average pooling and a Dense head: the Grad-CAM weights are
+    the class's Dense weights over h*w."""
+    keras.utils.set_random_seed(0)
+    inner_input = keras.Input((6, 6, 1))
+    inner = keras.Model(
+        inner_input, keras.layers.Conv2D(3, 3, padding="same")(inner_input)
+    )
+    inputs = keras.Input((6, 6, 1))
+    pooled = keras.layers.GlobalAveragePooling2D()(inner(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(4)(pooled))
+    x = _inputs((2, 6, 6, 1))
+    activations = _outputs(inner, x)
+    kernel = keras.ops.convert_to_numpy(model.layers[-1].kernel)
+    expected = np.maximum(activations @ kernel[:, 2] / 36.0, 0.0)
+    np.testing.assert_allclose(
+        grad_cam(model, x, target=2), expected, rtol=1e-4, atol=1e-6
+    )

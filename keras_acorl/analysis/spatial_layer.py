@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_acorl import keras_compat
+
 
 def _output_shape(layer):
     try:
@@ -57,6 +59,7 @@ def split_at_layer(model, layer=None):
             "expected (batch, height, width, channels)). Spatial layers "
             f"(rank-4 outputs): {candidates}."
         )
-    features = keras.Model(model.inputs[0], found.output)
-    head = keras.Model(found.output, model.outputs[0])
+    output = keras_compat.output_in_model(model, found)
+    features = keras.Model(model.inputs[0], output)
+    head = keras.Model(output, model.outputs[0])
     return features, head
