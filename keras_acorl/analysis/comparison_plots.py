@@ -15,41 +15,51 @@ def _figure(**kwargs):
     return Figure(layout="constrained", **kwargs)
 
 
-def plot_attribution_grid(grid, names, path, title="Grad-CAM (true class)"):
-    """One column per sample; rows: the input, then each model's map over
-    the input (its title: model name; the column's: true class and each
-    model's prediction)."""
+def plot_attribution_grid(
+    grid, names, path, title="Grad-CAM (true class)", columns=10
+):
+    """One column per sample (wrapped every `columns` samples); rows: the
+    input, then each model's map over the input. Column titles: the true
+    class and each model's prediction."""
     images = grid["images"]
     count = len(images)
-    rows = 1 + len(names)
-    figure = _figure(figsize=(1.15 * count + 1.4, 1.25 * rows + 0.6))
-    axes = np.asarray(figure.subplots(rows, count, squeeze=False))
-    for column in range(count):
-        image = images[column]
+    width = min(count, columns)
+    blocks = -(-count // width)
+    per_block = 1 + len(names)
+    rows = blocks * per_block
+    figure = _figure(figsize=(1.15 * width + 1.4, 1.25 * rows + 0.6))
+    axes = np.asarray(figure.subplots(rows, width, squeeze=False))
+    for axis in axes.ravel():
+        axis.set_xticks([])
+        axis.set_yticks([])
+        axis.set_frame_on(False)
+    for index in range(count):
+        block, column = divmod(index, width)
+        top = block * per_block
+        image = images[index]
         gray = image.mean(axis=-1) if image.ndim == 3 else image
         predictions = "/".join(
-            str(int(grid["predictions"][name][column])) for name in names
+            str(int(grid["predictions"][name][index])) for name in names
         )
-        axes[0, column].imshow(gray, cmap="gray")
-        axes[0, column].set_title(
-            f"y={int(grid['labels'][column])}\n{predictions}", fontsize=7
+        axes[top, column].imshow(gray, cmap="gray")
+        axes[top, column].set_title(
+            f"y={int(grid['labels'][index])}\n{predictions}", fontsize=7
         )
         for row, name in enumerate(names, start=1):
-            heat = grid["maps"][name][column]
-            top = heat.max()
-            axes[row, column].imshow(gray, cmap="gray")
-            axes[row, column].imshow(
-                heat / top if top > 0 else heat,
+            heat = grid["maps"][name][index]
+            peak = heat.max()
+            axis = axes[top + row, column]
+            axis.imshow(gray, cmap="gray")
+            axis.imshow(
+                heat / peak if peak > 0 else heat,
                 cmap="jet",
                 alpha=0.5,
                 vmin=0.0,
                 vmax=1.0,
             )
-    for row, label in enumerate(["input", *names]):
-        axes[row, 0].set_ylabel(label, fontsize=8)
-    for axis in axes.ravel():
-        axis.set_xticks([])
-        axis.set_yticks([])
+    for block in range(blocks):
+        for row, label in enumerate(["input", *names]):
+            axes[block * per_block + row, 0].set_ylabel(label, fontsize=8)
     figure.suptitle(
         f"{title}; column titles: true class, predictions ({'/'.join(names)})",
         fontsize=9,
