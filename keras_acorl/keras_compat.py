@@ -126,3 +126,25 @@ def look_ahead(model, optimizer, grads, variables):
         for variable, value in zip([*variables, *optimizer.variables], saved):
             variable.assign(value)
     return [keras.ops.stop_gradient(v) for v in values]
+
+
+def output_in_model(model, layer):
+    """The symbolic output of `layer`'s call inside the functional `model`.
+
+    `layer.output` is the output of the layer's first call, and for a
+    nested model (e.g. a keras-hub backbone inside a classifier) the output
+    of its own inner graph, not connected to `model`'s inputs. The tensor
+    `model` uses is found as an input of a later layer whose (private)
+    `_keras_history` names `layer`. Covered by `tests/test_attribution.py`
+    (Grad-CAM at a nested backbone), which fails if Keras changes this.
+    """
+    for other in model.layers:
+        try:
+            tensors = keras.tree.flatten(other.input)
+        except (AttributeError, ValueError):
+            continue
+        for tensor in tensors:
+            history = getattr(tensor, "_keras_history", None)
+            if history is not None and history[0] is layer:
+                return tensor
+    return layer.output

@@ -45,6 +45,9 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     assert "quick mode" in report and "ACoRL fusion - traditional" in report
     for png in ("accuracy.png", "training_curves.png", "cka.png"):
         assert (output_dir / png).read_bytes().startswith(b"\x89PNG")
+    assert "| base_cnn_narrow vs alliance |" in report
+    grid = output_dir / "complementarity_attribution_grid.png"
+    assert grid.read_bytes().startswith(b"\x89PNG")
     first = json.loads((output_dir / "results.json").read_text())
     assert first["config"]["backend"] == keras.backend.backend()
     run = first["runs"]["0"]
@@ -61,6 +64,11 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
         f"| ACoRL fusion (bases + alliance) | {accuracy['acorl_fusion']:.4f}"
     )
     assert acorl in report
+    pairs = run["complementarity"]["pairs"]
+    assert set(pairs) >= {
+        "base_cnn_narrow|independent",
+        "base_cnn_narrow|alliance",
+    }
     history = run["histories"]["alliance"]
     assert len(history["adversarial_loss"]) == 1
     checkpoints = output_dir / "checkpoints"

@@ -61,6 +61,14 @@ PUBLIC = [
     "keras_acorl.speaker.small_ecapa_tdnn:small_ecapa_tdnn",
     "keras_acorl.speaker.speaker_classifier:speaker_classifier",
     "keras_acorl.speaker.utterance_embeddings:embed_utterances",
+    "keras_acorl.analysis.saliency:saliency",
+    "keras_acorl.analysis.saliency:smoothgrad",
+    "keras_acorl.analysis.integrated_gradients:integrated_gradients",
+    "keras_acorl.analysis.grad_cam:grad_cam",
+    "keras_acorl.analysis.grad_cam:grad_cam_plus_plus",
+    "keras_acorl.analysis.kernel_cka:rbf_cka",
+    "keras_acorl.analysis.prediction_diversity:prediction_diversity",
+    "keras_acorl.analysis.attribution_overlap:attribution_overlap",
 ]
 # Speaker-verification data, scoring and metrics: NumPy-only examples, run
 # in one test (clearing the Keras session after each test is the slow part).

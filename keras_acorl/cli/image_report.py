@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from keras_acorl.cli import complementarity_section
+
 ROWS = (
     ("independent", "independent ({new})"),
     ("alliance", "ACoRL alliance ({new})"),
@@ -116,8 +118,11 @@ def write_report(output_dir, config, runs, bases, seconds):
     _plot_accuracy(summary, bases, paths["accuracy_plot"])
     _plot_curves(runs, paths["curves"])
     _plot_cka(*mean_cka(runs), paths["cka_plot"])
+    section = complementarity_section.write_section(
+        runs, output_dir, [f"base_{family}" for family in bases]
+    )
     with open(paths["report"], "w") as f:
-        f.write(_report(config, table, gain, seconds))
+        f.write(_report(config, table, gain, seconds) + section)
     results = {
         "config": config,
         "runs": runs,

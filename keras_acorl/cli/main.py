@@ -16,7 +16,11 @@ import sys
 
 from keras_acorl.version import __version__
 
-JOBS = ("keras_acorl.cli.demo", "keras_acorl.cli.reproduce")
+JOBS = (
+    "keras_acorl.cli.demo",
+    "keras_acorl.cli.reproduce",
+    "keras_acorl.cli.analyze",
+)
 
 
 # Set to 1 to see the traceback of an error instead of its one line.

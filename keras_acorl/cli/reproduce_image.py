@@ -18,6 +18,7 @@ import os
 import time
 
 from keras_acorl.cli import common
+from keras_acorl.cli import complementarity_section
 
 QUICK_ENV = "KERAS_ACORL_QUICK"
 DEFAULT_OUTPUT_DIR = os.path.join("outputs", "reproduce_image")
@@ -463,6 +464,11 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
             members, fusions, base_names, x_train, x_test, y_test
         )
     result["histories"] = histories
+    result.update(
+        complementarity_section.measure(
+            models, base_names, x_test, y_test, config["quick"]
+        )
+    )
     if verbose:
         accuracy = result["accuracy"]
         print(

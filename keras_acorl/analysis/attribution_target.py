@@ -1,0 +1,162 @@
+"""What an attribution explains: a class logit, or the cosine score of an
+embedding against a reference embedding."""
+
+import numbers
+
+import keras
+import numpy as np
+
+from keras_acorl.analysis.input_gradients import compiled
+
+
+def check_inputs(x, argument="x"):
+    """`x` as a finite `float32` batch `(batch, ...)`."""
+    x = np.asarray(x, dtype="float32")
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(
+            f"`{argument}` must be a non-empty batch of inputs, shape "
+            f"(batch, ...). Received shape {x.shape}."
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"`{argument}` contains NaN or infinite values.")
+    return x
+
+
+def forward(model, x, batch_size=256):
+    """`model(x)` in inference mode as NumPy (one array, or a list for a
+    model with several outputs), in batches: a direct (jit-compiled on JAX)
+    call, no `predict` compilation for a few small batches."""
+    call = compiled(lambda v: model(v, training=False))
+    chunks = [
+        keras.tree.map_structure(
+            keras.ops.convert_to_numpy, call(x[i : i + batch_size])
+        )
+        for i in range(0, len(x), batch_size)
+    ]
+    if isinstance(chunks[0], (list, tuple)):
+        return [np.concatenate(parts) for parts in zip(*chunks)]
+    return np.concatenate(chunks)
+
+
+def check_attribution_model(model, argument="model"):
+    """`model` must be a functional (or Sequential) `keras.Model` with one
+    input and one output."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"`{argument}` must be a keras.Model. Received: {model!r} of type "
+            f"{type(model).__name__}"
+        )
+    if not getattr(model, "inputs", None) or not getattr(
+        model, "outputs", None
+    ):
+        raise ValueError(
+            f"`{argument}` must be a functional or Sequential keras.Model "
+            f"(with symbolic inputs and outputs). Received the subclassed "
+            f"model {model.name!r}; pass its functional members instead "
+            f"(e.g. `ComplementaryModel.classifier`, `FusionEnsemble` "
+            f"members)."
+        )
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            f"`{argument}` must have one input and one output. Received "
+            f"{len(model.inputs)} input(s) and {len(model.outputs)} "
+            f"output(s)."
+        )
+    return model
+
+
+def score_function(model, x, target=None, reference=None):
+    """A function `outputs (batch, k) -> scores (batch,)` choosing what the
+    attribution explains.
+
+    Args:
+        model: the `keras.Model` whose outputs are scored.
+        x: the batch being explained (for `target=None`: the predicted
+            class).
+        target: None (the predicted class), an int (one class for every
+            sample) or an int array `(batch,)`. Only without `reference`.
+        reference: None, or an embedding `(k,)` or `(batch, k)`: the score is
+            then the cosine similarity of the model's output (an embedding)
+            to it, as in cosine scoring of speaker embeddings.
+
+    Returns:
+        callable `(outputs, rows) -> scores`: `outputs` a tensor `(n, k)`
+        for the samples `rows` (int array `(n,)` of indices into `x`; a
+        sample may appear many times, e.g. noisy copies or path points),
+        returns a tensor `(n,)`.
+    """
+    batch = x.shape[0]
+    width = model.outputs[0].shape[-1]
+    if len(model.outputs[0].shape) != 2:
+        raise ValueError(
+            "`model` must output one vector per sample (logits or an "
+            f"embedding), shape (batch, k). Its output has shape "
+            f"{model.outputs[0].shape}."
+        )
+    if reference is not None:
+        if target is not None:
+            raise ValueError(
+                "Pass either `target` (a class logit) or `reference` (an "
+                "embedding to score against), not both. Received both."
+            )
+        reference = np.asarray(reference, dtype="float32")
+        if reference.ndim == 1:
+            reference = np.broadcast_to(reference, (batch, reference.size))
+        if reference.shape != (batch, width) or not np.all(
+            np.isfinite(reference)
+        ):
+            raise ValueError(
+                f"`reference` must be a finite embedding of shape ({width},) "
+                f"or ({batch}, {width}) (the model's output size). Received "
+                f"shape {reference.shape}."
+            )
+        reference = reference / np.maximum(
+            np.linalg.norm(reference, axis=-1, keepdims=True), 1e-12
+        )
+
+        def cosine(outputs, rows):
+            norm = keras.ops.sqrt(keras.ops.sum(outputs**2, axis=-1))
+            dot = keras.ops.sum(
+                outputs * keras.ops.convert_to_tensor(reference[rows]), axis=-1
+            )
+            return dot / keras.ops.maximum(norm, 1e-12)
+
+        return cosine
+
+    target = resolve_target(model, x, target, width)
+    one_hot = np.eye(width, dtype="float32")[target]
+
+    def logit(outputs, rows):
+        chosen = keras.ops.convert_to_tensor(one_hot[rows])
+        return keras.ops.sum(outputs * chosen, axis=-1)
+
+    return logit
+
+
+def resolve_target(model, x, target, width):
+    """Class indices `(batch,)`: the predicted class when `target` is None."""
+    batch = x.shape[0]
+    if target is None:
+        outputs = forward(model, x)
+        return np.argmax(outputs, axis=-1).astype("int64")
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        target = np.full((batch,), int(target))
+    target = np.asarray(target)
+    if target.dtype == bool or not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(
+            "`target` must be None, an int or an int array of shape "
+            f"({batch},). Received dtype {target.dtype}."
+        )
+    if target.shape != (batch,):
+        raise ValueError(
+            f"`target` must be None, an int or an int array of shape "
+            f"({batch},) (one class per sample). Received shape "
+            f"{target.shape}."
+        )
+    if target.min() < 0 or target.max() >= width:
+        raise ValueError(
+            f"`target` must hold class indices in [0, {width}) (the model "
+            f"has {width} outputs). Received values in [{target.min()}, "
+            f"{target.max()}]."
+        )
+    return target.astype("int64")

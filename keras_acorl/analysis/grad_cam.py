@@ -1,0 +1,110 @@
+"""Grad-CAM and Grad-CAM++ class activation maps."""
+
+import keras
+import numpy as np
+
+from keras_acorl.analysis.attribution_target import check_attribution_model
+from keras_acorl.analysis.attribution_target import check_inputs
+from keras_acorl.analysis.attribution_target import forward
+from keras_acorl.analysis.attribution_target import score_function
+from keras_acorl.analysis.input_gradients import model_gradients
+from keras_acorl.analysis.spatial_layer import split_at_layer
+
+
+def grad_cam(model, x, target=None, layer=None, upsample=False, reference=None):
+    """Grad-CAM: where in the image the evidence for the target lies.
+
+    Selvaraju et al., "Grad-CAM" (ICCV 2017): with `A` the activations of a
+    spatial layer and `g` the gradient of the target score with respect to
+    them, `ReLU(sum_c mean_hw(g)[c] * A[..., c])`. Channels-last layouts
+    (`(batch, H, W, C)`), as Keras uses by default.
+
+    Args:
+        model, x, target, reference: as in `keras_acorl.analysis.saliency`;
+            `x` of shape `(batch, H, W, C)`, or log-mel inputs whose model
+            has a rank-4 convolution.
+        layer: name of a layer with a rank-4 output; None: the last one.
+        upsample: bool. Resize the maps (bilinear) to the input's `H, W`.
+
+    Returns:
+        NumPy `float32` array `(batch, h, w)` at the layer's resolution, or
+        `(batch, H, W)` when `upsample`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from keras_acorl.analysis import grad_cam
+    from keras_acorl.zoo import small_cnn
+
+    model = small_cnn((28, 28, 1), num_classes=10, width=4)
+    x = np.random.default_rng(0).random((2, 28, 28, 1), "float32")
+    grad_cam(model, x).shape  # (2, 7, 7)
+    grad_cam(model, x, layer="relu_1", upsample=True).shape  # (2, 28, 28)
+    ```
+    """
+    return _class_activation_map(
+        model, x, target, layer, upsample, reference, plus_plus=False
+    )
+
+
+def grad_cam_plus_plus(
+    model, x, target=None, layer=None, upsample=False, reference=None
+):
+    """Grad-CAM++: Grad-CAM with per-position weights of the gradients.
+
+    Chattopadhyay et al., "Grad-CAM++" (WACV 2018), with the exponential
+    of the score so that its higher derivatives come from the first one:
+    `alpha = g^2 / (2 g^2 + sum_hw(A) g^3)`, channel weights
+    `sum_hw(alpha * ReLU(g))`, map `ReLU(sum_c w_c A_c)`. Better than
+    Grad-CAM at covering several instances of the evidence.
+
+    Args, returns: as `keras_acorl.analysis.grad_cam`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from keras_acorl.analysis import grad_cam_plus_plus
+    from keras_acorl.zoo import small_cnn
+
+    model = small_cnn((28, 28, 1), num_classes=10, width=4)
+    x = np.random.default_rng(0).random((2, 28, 28, 1), "float32")
+    grad_cam_plus_plus(model, x, target=3, upsample=True).shape
+    # (2, 28, 28)
+    ```
+    """
+    return _class_activation_map(
+        model, x, target, layer, upsample, reference, plus_plus=True
+    )
+
+
+def _class_activation_map(
+    model, x, target, layer, upsample, reference, plus_plus
+):
+    check_attribution_model(model)
+    x = check_inputs(x)
+    if not isinstance(upsample, bool):
+        raise TypeError(f"`upsample` must be a bool. Received {upsample!r}.")
+    features, head = split_at_layer(model, layer)
+    score = score_function(model, x, target, reference)
+    activations = forward(features, x).astype("float32")
+    gradients = model_gradients(head, activations, score, len(x))
+    if plus_plus:
+        squared = gradients**2
+        denominator = 2.0 * squared + activations.sum(
+            axis=(1, 2), keepdims=True
+        ) * (squared * gradients)
+        safe = np.where(denominator != 0.0, denominator, 1.0)
+        alpha = np.where(denominator != 0.0, squared / safe, 0.0)
+        weights = (alpha * np.maximum(gradients, 0.0)).sum(axis=(1, 2))
+    else:
+        weights = gradients.mean(axis=(1, 2))
+    maps = np.maximum(np.einsum("bhwc,bc->bhw", activations, weights), 0.0)
+    if upsample:
+        size = x.shape[1:3]
+        maps = keras.ops.image.resize(
+            maps[..., None], size, interpolation="bilinear"
+        )
+        maps = keras.ops.convert_to_numpy(maps)[..., 0]
+    return maps.astype("float32")
