@@ -134,7 +134,9 @@ def test_label_free_fit_trains_student_and_never_teachers(mode):
 
 def test_random_mode_draws_one_teacher_per_step_and_all_over_time():
     distiller = compile_distiller(
-        keras_acorl.MEALDistiller(teachers(), mlp(4, "student"), seed=0)
+        keras_acorl.MEALDistiller(
+            teachers(), mlp(4, "student"), teacher_mode="random", seed=0
+        )
     )
     x, _ = data(96)
     history = distiller.fit(x, epochs=1, batch_size=2, verbose=0)
@@ -168,6 +170,7 @@ def test_random_mode_runs_only_the_drawn_teacher():
     distiller = keras_acorl.MEALDistiller(
         [counted("a"), counted("b"), counted("c")],
         mlp(4, "student"),
+        teacher_mode="random",
         adversarial_mode="none",
         seed=1,
     )
@@ -256,6 +259,7 @@ def test_precomputed_teacher_outputs_give_the_same_loss():
                 cnn(3, "student"),
                 teacher_mode=mode,
                 taps=[("block2", ["block2", "block2", "hidden"])],
+                adversarial_mode="joint",
                 align_dim=8,
             )
         )
@@ -393,7 +397,9 @@ def test_compile_settings_survive_a_keras_round_trip(tmp_path):
 
 
 def test_discriminators_have_their_own_learning_rate():
-    distiller = keras_acorl.MEALDistiller(teachers(), mlp(4, "student"))
+    distiller = keras_acorl.MEALDistiller(
+        teachers(), mlp(4, "student"), adversarial_mode="joint"
+    )
     distiller.compile(
         optimizer=keras.optimizers.SGD(0.1),
         discriminator_optimizer=keras.optimizers.SGD(0.0),
@@ -422,6 +428,7 @@ def test_keras_round_trip_and_bare_student(tmp_path):
             temperature=2.0,
             gamma=[0.1, 1.0],
             eta=[0.5, 1.0],
+            adversarial_mode="joint",
             align_dim=6,
             discriminator_final_relu=True,
         )
@@ -541,7 +548,11 @@ def _soft_cross_entropy(student, teachers_, temperature):
 def test_hyperparameters_set_after_a_fit_change_the_next_steps():
     x, y = data(16)
     distiller = keras_acorl.MEALDistiller(
-        teachers(), mlp(4, "student"), teacher_mode="mean"
+        teachers(),
+        mlp(4, "student"),
+        teacher_mode="mean",
+        temperature=1.0,
+        adversarial_mode="joint",
     )
     label_loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     # Learning rates 0: every step sees the same weights.
@@ -679,4 +690,121 @@ def test_jax_look_ahead_fails_loudly_without_the_step_state():
     with pytest.raises(RuntimeError, match="compute_loss_and_updates"):
         keras_compat.look_ahead(
             distiller, distiller.discriminator_optimizer, grads, variables
+        )
+
+
+# A task where the teachers know more than the labels: classes 0/1 and 2/3
+# are near neighbours (close weight vectors), which hard labels (the
+# teachers' argmax) do not say.
+FEATURES = 6
+
+
+def _linear_teacher(weights, name):
+    inputs = keras.Input(shape=(FEATURES,))
+    layer = keras.layers.Dense(CLASSES, use_bias=False)
+    model = keras.Model(inputs, layer(inputs), name=name)
+    layer.set_weights([weights])
+    return model
+
+
+def _linear_student(name):
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input(shape=(FEATURES,))
+    return keras.Model(inputs, keras.layers.Dense(CLASSES)(inputs), name=name)
+
+
+@pytest.fixture(scope="module")
+def similar_classes_task():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(FEATURES, 2))
+    weights = np.repeat(centres, 2, axis=1) + 0.3 * rng.normal(
+        size=(FEATURES, CLASSES)
+    )
+    teachers_ = [
+        _linear_teacher(
+            (weights + 0.1 * rng.normal(size=weights.shape)).astype("float32"),
+            f"linear_teacher_{k}",
+        )
+        for k in range(3)
+    ]
+    x = rng.normal(size=(640, FEATURES)).astype("float32")
+    ensemble = np.mean(
+        [_softmax(t.predict(x, verbose=0)) for t in teachers_], axis=0
+    )
+    y = ensemble.argmax(-1)
+    split = 512
+    return teachers_, (x[:split], y[:split]), (x[split:], ensemble[split:])
+
+
+def _kl_to_ensemble(student, x, ensemble):
+    log_q = np.log(_softmax(student.predict(x, verbose=0)) + 1e-12)
+    return float(np.mean(np.sum(ensemble * (np.log(ensemble) - log_q), -1)))
+
+
+def test_distilled_student_moves_toward_the_teachers(similar_classes_task):
+    teachers_, (x, y), (x_test, ensemble) = similar_classes_task
+    fit_kwargs = dict(batch_size=64, epochs=15, verbose=0)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    label_student = _linear_student("label_student")
+    label_student.compile(optimizer=keras.optimizers.Adam(0.05), loss=loss)
+    label_student.fit(x, y, **fit_kwargs)
+    label_kl = _kl_to_ensemble(label_student, x_test, ensemble)
+
+    for recipe in (keras_acorl.MEALDistiller.DEFAULT_RECIPE, "meal_v1"):
+        student = _linear_student(f"student_{recipe}")
+        distiller = keras_acorl.MEALDistiller.from_recipe(
+            recipe, teachers=teachers_, student=student, seed=0
+        )
+        distiller.compile(
+            optimizer=keras.optimizers.Adam(0.05),
+            discriminator_optimizer=keras.optimizers.Adam(1e-4),
+            loss=loss,
+        )
+        distiller.fit(x, y, **fit_kwargs)
+        distilled_kl = _kl_to_ensemble(student, x_test, ensemble)
+        # The same student, init and steps: the soft targets carry the
+        # class similarities the labels lack.
+        assert distilled_kl < 0.5 * label_kl, (recipe, distilled_kl, label_kl)
+
+
+def test_recipes_build_what_they_name():
+    recipes = keras_acorl.MEALDistiller.RECIPES
+    assert {"meal_v1", "meal_v2", keras_acorl.MEALDistiller.DEFAULT_RECIPE} <= (
+        set(recipes)
+    )
+    expected = {
+        "meal_v1": dict(
+            teacher_mode="random",
+            adversarial_mode="joint",
+            temperature=1.0,
+            label_weight=0.0,
+        ),
+        "meal_v2": dict(
+            teacher_mode="mean",
+            adversarial_mode="joint",
+            temperature=1.0,
+            label_weight=0.0,
+        ),
+    }
+    for name, values in expected.items():
+        distiller = keras_acorl.MEALDistiller.from_recipe(
+            name, teachers=[mlp(8, "a"), mlp(6, "b")], student=mlp(4, "s")
+        )
+        config = distiller.get_config()
+        assert {k: config[k] for k in values} == values, name
+        assert len(distiller.discriminators) == 1
+    # The default is the default recipe; overrides win over the recipe.
+    default = keras_acorl.MEALDistiller([mlp(8, "c")], mlp(4, "t"))
+    recipe = recipes[keras_acorl.MEALDistiller.DEFAULT_RECIPE]
+    config = default.get_config()
+    assert {k: config[k] for k in recipe} == recipe
+    overridden = keras_acorl.MEALDistiller.from_recipe(
+        "meal_v1", [mlp(8, "d")], mlp(4, "u"), temperature=3.0
+    )
+    assert overridden.temperature == 3.0
+    assert overridden.teacher_mode == "random"
+    with pytest.raises(ValueError, match="`recipe`.*meal_v1.*'meal_v3'"):
+        keras_acorl.MEALDistiller.from_recipe(
+            "meal_v3", [mlp(8, "e")], mlp(4, "v")
         )

@@ -423,14 +423,13 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
     def train_student():
         student = build(NEW_FAMILY, new_seed + 1, STUDENT)
+        # The default recipe, "soft_mean": the bases' mean softmax at
+        # temperature 4, no discriminator, no labels (issue 14's sweep).
         distiller = keras_acorl.MEALDistiller(
             [models[name] for name in base_names], student, seed=new_seed
         )
         keras.utils.set_random_seed(new_seed + 1)
-        distiller.compile(
-            optimizer=optimizer(),
-            discriminator_optimizer=keras.optimizers.Adam(1e-4),
-        )
+        distiller.compile(optimizer=optimizer())
         history = distiller.fit(
             x_train, batch_size=batch_size, epochs=epochs, verbose=fit_verbose
         )
