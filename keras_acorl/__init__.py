@@ -9,6 +9,7 @@ from keras_acorl import analysis
 from keras_acorl import callbacks
 from keras_acorl import layers
 from keras_acorl import losses
+from keras_acorl import objectives
 from keras_acorl import schedules
 from keras_acorl.models.complementary_model import ComplementaryModel
 from keras_acorl.models.fusion_ensemble import FusionEnsemble
@@ -24,5 +25,6 @@ __all__ = [
     "callbacks",
     "layers",
     "losses",
+    "objectives",
     "schedules",
 ]
