@@ -313,6 +313,50 @@ for name, encoder_model, test_embedding in (
     print(f"probe R² of the {name} embedding from the bases: {r2:.3f}")
 
 """
+## Other complementarity objectives
+
+The adversarial game is one way to ask for "something else". The
+`objective` argument swaps it for another term, with the same
+`adversarial_weight` (and schedule) as its strength; weight 0 always
+trains an independent model:
+
+- `"conditional"`: the adversaries also see the label, so only the base
+  information beyond the class is pushed away;
+- `"independence"`: a direct penalty on the batch linear CKA between `z`
+  and each base representation, no adversary;
+- `"ensemble"`: the loss of the prediction *fused* with the frozen bases'
+  outputs, which targets the samples the ensemble gets wrong (it uses the
+  bases' logits: `base_representation=None`);
+- `"input_gradient"`: local independence training (Ross et al., 2020), the
+  squared cosine between the input gradients of the alliance and of each
+  base.
+
+Here is the ensemble-aware alliance, from the same initial weights. The
+base logits can be computed once with `precompute` (or be out-of-fold
+outputs you computed yourself, in the same structure).
+"""
+
+encoder, head = split_encoder_head(build(width=8, seed=3, name="ensemble"))
+ensemble_aware = keras_acorl.ComplementaryModel(
+    base_models=[base_a, base_b],
+    alliance=encoder,
+    head=head,
+    objective="ensemble",
+    adversarial_weight=1.0,
+)
+history = train(ensemble_aware, seed=3)
+print(
+    "loss of the fused prediction:", np.round(history.history["fused_loss"], 3)
+)
+ensemble_fusion = keras_acorl.FusionEnsemble(
+    [base_a, base_b, ensemble_aware.classifier], method="mean_probs"
+)
+print(
+    f"ensemble-aware alliance: {accuracy(ensemble_aware.classifier):.4f}  "
+    f"its fusion: {accuracy(ensemble_fusion):.4f}"
+)
+
+"""
 ## What to take away
 
 - Independently trained models are largely redundant: high CKA to each
