@@ -20,14 +20,15 @@ from tests.helpers import weights_snapshot
 
 CLASSES = 4
 EPOCHS = 8
+NOISE = 2.0
 
 
 def _views(n=512, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, CLASSES, n)
     means_a, means_b = rng.normal(size=(2, CLASSES, 8))
-    a = means_a[y] + 1.2 * rng.normal(size=(n, 8))
-    b = means_b[y] + 1.2 * rng.normal(size=(n, 8))
+    a = means_a[y] + NOISE * rng.normal(size=(n, 8))
+    b = means_b[y] + NOISE * rng.normal(size=(n, 8))
     return np.concatenate([a, b], axis=1).astype("float32"), y
 
 
@@ -139,6 +140,7 @@ def test_every_objective_keeps_learning_the_task(independent, trained):
 def test_conditional_lowers_the_conditional_adversary_fit(independent, trained):
     fit_free = independent[1]["adversary_fit_0"][-1]
     fit_pushed = trained["conditional"][1]["adversary_fit_0"][-1]
+    # Measured: 0.73 -> 0.54 (JAX).
     assert fit_pushed < fit_free - 0.05, (fit_free, fit_pushed)
 
 
@@ -150,6 +152,7 @@ def test_independence_lowers_cka_with_the_base(task, independent, trained):
         return linear_cka(model.alliance.predict(task["x"], verbose=0), v)
 
     free, pushed = cka(independent[0]), cka(trained["independence"][0])
+    # Measured: 0.47 -> 0.05 (JAX).
     assert pushed < free - 0.1, (free, pushed)
     history = trained["independence"][1]
     assert history["cka_0"][-1] < history["cka_0"][0]
@@ -158,7 +161,8 @@ def test_independence_lowers_cka_with_the_base(task, independent, trained):
 def test_ensemble_lowers_the_both_wrong_rate(task, independent, trained):
     free = _both_wrong(independent[0], task)
     pushed = _both_wrong(trained["ensemble"][0], task)
-    assert pushed < free, (free, pushed)
+    # Measured: 0.080 -> 0.061 (JAX), 0.090 -> 0.068 (torch).
+    assert pushed < free - 0.01, (free, pushed)
     history = trained["ensemble"][1]
     assert history["fused_loss"][-1] < history["fused_loss"][0]
 
@@ -166,6 +170,7 @@ def test_ensemble_lowers_the_both_wrong_rate(task, independent, trained):
 def test_input_gradient_lowers_the_gradient_cosine(task, independent, trained):
     free = _gradient_cosine(independent[0], task)
     pushed = _gradient_cosine(trained["input_gradient"][0], task)
+    # Measured: 0.23 -> 0.02 (JAX).
     assert pushed < free - 0.1, (free, pushed)
     logged = trained["input_gradient"][1]["gradient_cosine_0"]
     assert logged[-1] < logged[0]
