@@ -34,11 +34,11 @@ class ComplementaryModel(CompositeModel):
 
     where `t_k` is `v_k` standardized per feature (running statistics of
     all the training samples seen so far, `objectives.TargetStandardizer`)
-    and `d` is `1 - cosine` or the mean squared error. The adversaries descend `d` at full strength; the
-    alliance receives the reversed gradient scaled by
-    `adversarial_weight * schedule(progress)` (one `GradientReversal`), so
-    it ascends `d`: `z`
-    comes to carry what the base models do not. This is the min-max
+    and `d` is `1 - cosine` or the mean squared error. The adversaries
+    descend `d` at full strength; the alliance receives the reversed
+    gradient scaled by `adversarial_weight * schedule(progress)` (one
+    `GradientReversal`), so it ascends `d`: `z` comes to carry what the
+    base models do not. This is the min-max
     `min_{g,h} max_A L_task - lambda * w * sum_k d` of the paper, with the
     adversaries' step size made independent of `w`: with
     `adversarial_weight=0` the alliance trains like an independent model
