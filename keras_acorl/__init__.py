@@ -11,6 +11,7 @@ from keras_acorl import analysis
 from keras_acorl import callbacks
 from keras_acorl import layers
 from keras_acorl import losses
+from keras_acorl import objectives
 from keras_acorl import schedules
 from keras_acorl.models.complementary_model import ComplementaryModel
 from keras_acorl.models.fusion_ensemble import FusionEnsemble
@@ -27,6 +28,7 @@ __all__ = [
     "datasets",
     "layers",
     "losses",
+    "objectives",
     "schedules",
     "speaker",
     "zoo",

@@ -148,3 +148,40 @@ def output_in_model(model, layer):
             if history is not None and history[0] is layer:
                 return tensor
     return layer.output
+
+
+def input_gradient(fn, x, create_graph=True):
+    """The gradient of the scalar `fn(x)` with respect to the tensor `x`.
+
+    For objectives on input gradients (`keras_acorl.objectives.
+    InputGradientObjective`), called inside a training step: with
+    `create_graph=True` the result is differentiable with respect to the
+    variables `fn` reads (double backpropagation: JAX `jax.grad` nested in
+    the step's trace, a TensorFlow tape nested in the step's tape, torch
+    `autograd.grad(create_graph=True)`); with False it is a constant.
+    `fn` must not update variables (call models with `training=False`).
+    """
+    backend = keras.backend.backend()
+    x = keras.ops.convert_to_tensor(x)
+    if backend == "jax":
+        import jax
+
+        grad = jax.grad(fn)(x)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            result = fn(x)
+        grad = tape.gradient(result, x)
+    elif backend == "torch":
+        import torch
+
+        x = x.detach().requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(fn(x), x, create_graph=create_graph)
+    else:
+        raise NotImplementedError(
+            f"Input gradients are not implemented for the '{backend}' backend."
+        )
+    return grad if create_graph else keras.ops.stop_gradient(grad)

@@ -284,10 +284,11 @@ def test_keras_round_trip_gives_identical_predictions(tmp_path):
     iterations = restored.gradient_reversal.iterations
     assert int(keras.ops.convert_to_numpy(iterations)) == 4
     assert restored.adversaries[0].hidden_units == (8, 8)
-    for name in ("gradient_reversal", "target_standardizer_1"):
-        for a, b in zip(
-            model.get_layer(name).weights, restored.get_layer(name).weights
-        ):
+    for layer_a, layer_b in (
+        (model.gradient_reversal, restored.gradient_reversal),
+        (model.target_standardizers[1], restored.target_standardizers[1]),
+    ):
+        for a, b in zip(layer_a.weights, layer_b.weights):
             np.testing.assert_array_equal(
                 keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
             )

@@ -43,6 +43,13 @@ PUBLIC = [
     "keras_acorl.layers.adaptive_pool_align:AdaptivePoolAlign",
     "keras_acorl.layers.discriminator:Discriminator",
     "keras_acorl.layers.adversary:Adversary",
+    "keras_acorl.objectives.adversarial_objective:AdversarialObjective",
+    "keras_acorl.objectives.conditional_adversarial_objective:"
+    "ConditionalAdversarialObjective",
+    "keras_acorl.objectives.independence_objective:IndependenceObjective",
+    "keras_acorl.objectives.ensemble_objective:EnsembleObjective",
+    "keras_acorl.objectives.input_gradient_objective:InputGradientObjective",
+    "keras_acorl.objectives.target_standardizer:TargetStandardizer",
     "keras_acorl.models.composite_model:CompositeModel",
     "keras_acorl.datasets.cluttered:clutter_images",
     "keras_acorl.datasets.image_folder:load_image_folder",

@@ -23,6 +23,13 @@ SERIALIZABLE = (
     keras_acorl.layers.Adversary,
     keras_acorl.layers.Discriminator,
     keras_acorl.layers.GradientReversal,
+    keras_acorl.objectives.AdversarialObjective,
+    keras_acorl.objectives.ComplementarityObjective,
+    keras_acorl.objectives.ConditionalAdversarialObjective,
+    keras_acorl.objectives.EnsembleObjective,
+    keras_acorl.objectives.IndependenceObjective,
+    keras_acorl.objectives.InputGradientObjective,
+    keras_acorl.objectives.TargetStandardizer,
     keras_acorl.speaker.AdditiveAngularMarginLoss,
     keras_acorl.speaker.AttentiveStatisticsPooling,
     keras_acorl.speaker.CosineClassifier,
@@ -42,7 +49,13 @@ def test_version_matches_pyproject():
 
 @pytest.mark.backend_free
 @pytest.mark.parametrize(
-    "package", [keras_acorl, keras_acorl.layers, keras_acorl.speaker]
+    "package",
+    [
+        keras_acorl,
+        keras_acorl.layers,
+        keras_acorl.objectives,
+        keras_acorl.speaker,
+    ],
 )
 def test_all_names_resolve(package):
     missing = [n for n in package.__all__ if not hasattr(package, n)]

@@ -3,10 +3,8 @@ import threading
 import keras
 
 from keras_acorl import argument_checks
-from keras_acorl.layers.adversary import Adversary
+from keras_acorl import objectives
 from keras_acorl.layers.gradient_reversal import GradientReversal
-from keras_acorl.losses.representation_losses import cosine_distance
-from keras_acorl.losses.representation_losses import mean_squared_distance
 from keras_acorl.models import representations
 from keras_acorl.models.composite_model import CompositeModel
 from keras_acorl.models.composite_model import freeze
@@ -18,7 +16,7 @@ PREDICTIONS = "acorl_predictions"
 # Key of precomputed base representations (see `ComplementaryModel.precompute`).
 BASE_REPRESENTATIONS = "base_representations"
 
-_DISTANCES = {"cosine": cosine_distance, "mse": mean_squared_distance}
+_DISTANCES = objectives.adversarial_objective.DISTANCES
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
@@ -34,20 +32,29 @@ class ComplementaryModel(CompositeModel):
 
     `L = L_task(h(z), y) + sum_k d(A_k(GRL(z)), t_k)`
 
-    where `t_k` is `v_k` standardized per feature (batch statistics while
-    training, moving statistics otherwise) and `d` is `1 - cosine` or the
-    mean squared error. The adversaries descend `d` at full strength; the
-    alliance receives the reversed gradient scaled by
-    `adversarial_weight * schedule(progress)` (one `GradientReversal`), so
-    it ascends `d`: `z`
-    comes to carry what the base models do not. This is the min-max
+    where `t_k` is `v_k` standardized per feature (running statistics of
+    all the training samples seen so far, `objectives.TargetStandardizer`)
+    and `d` is `1 - cosine` or the mean squared error. The adversaries
+    descend `d` at full strength; the alliance receives the reversed
+    gradient scaled by `adversarial_weight * schedule(progress)` (one
+    `GradientReversal`), so it ascends `d`: `z` comes to carry what the
+    base models do not. This is the min-max
     `min_{g,h} max_A L_task - lambda * w * sum_k d` of the paper, with the
     adversaries' step size made independent of `w`: with
     `adversarial_weight=0` the alliance trains like an independent model
     while the adversaries still measure how predictable the base
     representations are from it. Fusing the alliance with the base models
-    (`keras_acorl.FusionEnsemble`) then gains more than fusing independently
-    trained models.
+    (`keras_acorl.FusionEnsemble`) is meant to gain more than fusing
+    independently trained models; measured on cluttered MNIST-5k it does
+    not (see the README), nor do the other objectives.
+
+    That min-max is the default `objective="adversarial"`. Other
+    complementarity objectives (`keras_acorl.objectives`) replace the
+    adversarial term, with the same weight and schedule: `"conditional"`
+    (the adversaries also see the label), `"independence"` (a batch
+    linear-CKA penalty, no adversary), `"ensemble"` (the loss of the
+    prediction fused with the base models' outputs) and `"input_gradient"`
+    (local independence of the input gradients). Each logs its own terms.
 
     The base models are set to `trainable = False` and always run with
     `training=False`: their weights and BatchNorm statistics never change.
@@ -116,7 +123,19 @@ class ComplementaryModel(CompositeModel):
         standardize_targets: bool. Standardize the base representations per
             feature before the adversary predicts them. Without it a cosine
             adversary on non-negative (ReLU) features learns little beyond
-            their mean direction. Defaults to True.
+            their mean direction. The statistics are those of every
+            training sample seen so far (the bases are frozen), so the batch
+            size does not matter, a batch of one included. Defaults to True.
+        objective: the complementarity objective: a name (`"adversarial"`,
+            `"conditional"`, `"independence"`, `"ensemble"`,
+            `"input_gradient"`) or a new
+            `keras_acorl.objectives.ComplementarityObjective` instance. Its
+            strength is `adversarial_weight` (times the schedule's
+            factor). `"ensemble"` and `"input_gradient"` use the base
+            models' task outputs: leave `base_representation=None` (or name
+            the layer giving them). `adversary`, `adversarial_loss` and
+            `standardize_targets` configure the objectives with
+            adversaries. Defaults to `"adversarial"`.
         **kwargs: `keras.Model` keyword arguments, such as `name`.
 
     Attributes:
@@ -124,7 +143,9 @@ class ComplementaryModel(CompositeModel):
             (alliance + head): the product to fuse, save or export.
         encoder: the alliance encoder.
         base_models: the frozen base models.
-        adversaries: one layer per base model.
+        objective: the `keras_acorl.objectives.ComplementarityObjective`.
+        adversaries: the objective's adversaries, one per base model (an
+            empty list for objectives without adversaries).
         gradient_reversal: the `keras_acorl.layers.GradientReversal` between
             the alliance representation and the adversaries (its `scale` is
             `adversarial_weight`, its `iterations` the training steps done).
@@ -189,6 +210,7 @@ class ComplementaryModel(CompositeModel):
         gradient_reversal_schedule=None,
         total_steps=None,
         standardize_targets=True,
+        objective="adversarial",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -252,24 +274,6 @@ class ComplementaryModel(CompositeModel):
             total_steps=total_steps,
             name="gradient_reversal",
         )
-        self.target_standardizers = []
-        if standardize_targets:
-            for i, dim in enumerate(target_dims):
-                layer = keras.layers.BatchNormalization(
-                    center=False,
-                    scale=False,
-                    momentum=0.9,
-                    epsilon=1e-6,
-                    name=f"target_standardizer_{i}",
-                )
-                layer.build((None, dim))
-                self.target_standardizers.append(layer)
-        self.adversaries = []
-        for i, dim in enumerate(target_dims):
-            layer = _make_adversary(adversary, dim, i)
-            layer.build((None, alliance_dim))
-            self.adversaries.append(layer)
-
         # One functional model gives the task output and the (pooled)
         # alliance representation from a single forward pass.
         output = alliance.output if head is None else head(alliance.output)
@@ -292,15 +296,15 @@ class ComplementaryModel(CompositeModel):
             )
         self._step_record = _StepRecord()
 
-        self.adversarial_loss_tracker = keras.metrics.Mean(
-            name="adversarial_loss"
+        self.objective = _setup_objective(
+            objective, self, target_dims, alliance_dim, output
         )
         self.gradient_reversal_scale_tracker = keras.metrics.Mean(
             name="gradient_reversal_scale"
         )
-        self.adversary_fit_trackers = [
-            keras.metrics.Mean(name=f"adversary_fit_{i}")
-            for i in range(len(base_models))
+        self.objective_trackers = [
+            keras.metrics.Mean(name=name)
+            for name in self.objective.metric_names(len(base_models))
         ]
         self.built = True
 
@@ -311,6 +315,18 @@ class ComplementaryModel(CompositeModel):
     @property
     def encoder(self):
         return self.alliance
+
+    @property
+    def adversaries(self):
+        """The objective's adversaries, one per base model (none for an
+        objective without adversaries)."""
+        return list(getattr(self.objective, "adversaries", []))
+
+    @property
+    def target_standardizers(self):
+        """The objective's `TargetStandardizer`s, one per base model (none
+        without standardization or adversaries)."""
+        return list(getattr(self.objective, "target_standardizers", []))
 
     @property
     def adversarial_weight(self):
@@ -371,64 +387,65 @@ class ComplementaryModel(CompositeModel):
             sample_weight=sample_weight,
             training=training,
         )
-        self.gradient_reversal_scale_tracker.update_state(
-            self.gradient_reversal.schedule_value()
+        schedule_value = self.gradient_reversal.schedule_value()
+        self.gradient_reversal_scale_tracker.update_state(schedule_value)
+        # The strength of objectives without an adversary: w * s.
+        factor = keras.ops.stop_gradient(
+            self.gradient_reversal.scale_variable * schedule_value
         )
-        targets, predictions = self._adversarial_parts(
-            inputs, cached, representation, training
+        # Forward: z. Backward: -w * s * upstream (for adversaries).
+        reversed_z = self.gradient_reversal(representation, training=training)
+        targets = self._targets(inputs, cached)
+        term, values = self.objective.compute(
+            model=self,
+            inputs=inputs,
+            targets=targets,
+            representation=representation,
+            reversed_representation=reversed_z,
+            output=y_pred,
+            factor=factor,
+            y=y,
+            training=training,
         )
-        distance = _DISTANCES[self.adversarial_loss]
-        adversarial_loss = 0.0
-        for tracker, target, prediction in zip(
-            self.adversary_fit_trackers, targets, predictions
-        ):
-            term = keras.ops.mean(distance(target, prediction))
-            adversarial_loss = adversarial_loss + term
-            tracker.update_state(1.0 - term)
-        self.adversarial_loss_tracker.update_state(adversarial_loss)
-        adversarial_loss = keras.ops.cast(adversarial_loss, task_loss.dtype)
-        return task_loss + adversarial_loss
+        for tracker, value in zip(self.objective_trackers, values):
+            tracker.update_state(value)
+        return task_loss + keras.ops.cast(term, task_loss.dtype)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         _require_labels(y)
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
-    def forward_with_adversaries(self, inputs, training=False):
+    def forward_with_adversaries(self, inputs, training=False, y=None):
         """Task output, standardized base targets and adversary predictions.
 
-        What the loss uses, from one forward pass. `inputs` may be the
-        result of `precompute`; the base models then do not run.
-        `training=True` standardizes with batch statistics (and advances a
-        gradient reversal schedule by one step, as a training step does).
+        What the loss of an objective with adversaries (`"adversarial"`,
+        `"conditional"`, which also needs the labels `y`) uses, from one
+        forward pass. `inputs` may be the result of `precompute`; the base
+        models then do not run. `training=True` adds the batch to the
+        targets' running statistics (and advances a gradient reversal
+        schedule by one step, as a training step does).
 
         Returns a dict with keys `"acorl_output"`, `"acorl_targets"` (one
         tensor per base model) and `"acorl_predictions"` (likewise).
         """
+        if not hasattr(self.objective, "adversarial_parts"):
+            raise ValueError(
+                "`forward_with_adversaries` needs an objective with "
+                "adversaries ('adversarial' or 'conditional'). Received: "
+                f"objective={self.objective.objective_name!r}"
+            )
         inputs, cached = self.split_precomputed(inputs)
         output, representation = self.network(inputs, training=training)
-        targets, predictions = self._adversarial_parts(
-            inputs, cached, representation, training
+        reversed_z = self.gradient_reversal(representation, training=training)
+        targets, predictions = self.objective.adversarial_parts(
+            self._targets(inputs, cached), reversed_z, y, output, training
         )
         return {OUTPUT: output, TARGETS: targets, PREDICTIONS: predictions}
 
-    def _adversarial_parts(self, inputs, cached, representation, training):
-        # Forward: z. Backward: the alliance receives
-        # -adversarial_weight * schedule * (gradient of the adversarial terms).
-        reversed_z = self.gradient_reversal(representation, training=training)
+    def _targets(self, inputs, cached):
         if cached is None:
-            targets = self.base_representations(inputs)
-        else:
-            targets = [keras.ops.stop_gradient(t) for t in cached]
-        if self.standardize_targets:
-            targets = [
-                layer(t, training=training)
-                for layer, t in zip(self.target_standardizers, targets)
-            ]
-        predictions = [
-            adversary(reversed_z, training=training)
-            for adversary in self.adversaries
-        ]
-        return targets, predictions
+            return self.base_representations(inputs)
+        return [keras.ops.stop_gradient(t) for t in cached]
 
     def base_representations(self, inputs):
         """The frozen base models' representations of `inputs`, one
@@ -450,6 +467,9 @@ class ComplementaryModel(CompositeModel):
                 "adversarial_loss": self.adversarial_loss,
                 "total_steps": self.total_steps,
                 "standardize_targets": self.standardize_targets,
+                "objective": keras.saving.serialize_keras_object(
+                    self.objective
+                ),
             }
         )
         return config
@@ -459,6 +479,10 @@ class ComplementaryModel(CompositeModel):
         for key in ("base_representation", "adversary"):
             config[key] = representations.deserialize_spec(
                 config.get(key), custom_objects
+            )
+        if isinstance(config.get("objective"), dict):
+            config["objective"] = keras.saving.deserialize_keras_object(
+                config["objective"], custom_objects=custom_objects
             )
         return config
 
@@ -536,22 +560,18 @@ def _pooled_dim(shape):
     return int(dim)
 
 
-def _make_adversary(adversary, dim, index):
-    name = f"adversary_{index}"
-    if adversary is None:
-        return Adversary(dim, name=name)
-    if isinstance(adversary, dict):
-        return Adversary(dim, name=name, **adversary)
-    if callable(adversary):
-        layer = adversary(dim)
-        if not isinstance(layer, keras.layers.Layer):
-            raise TypeError(
-                "The `adversary` callable must return a keras.layers.Layer "
-                f"for target size {dim}. Received: {type(layer).__name__}"
-            )
-        return layer
-    raise TypeError(
-        "`adversary` must be None, a dict of Adversary keyword arguments or "
-        "a callable `target_dim -> keras.layers.Layer`. "
-        f"Received: {adversary!r}"
-    )
+def _setup_objective(objective, model, target_dims, alliance_dim, output):
+    objective = objectives.get(objective)
+    if objective.built:
+        raise ValueError(
+            "`objective` is already used by another ComplementaryModel; "
+            "pass a new instance (or a name). Received: "
+            f"objective={objective!r}"
+        )
+    if len(output.shape) != 2 or output.shape[-1] is None:
+        output_dim = None
+    else:
+        output_dim = int(output.shape[-1])
+    objective.setup(model, target_dims, alliance_dim, output_dim)
+    objective.built = True
+    return objective

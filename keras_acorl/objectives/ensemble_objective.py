@@ -1,0 +1,116 @@
+import keras
+
+from keras_acorl.objectives.complementarity_objective import (
+    ComplementarityObjective,
+)
+from keras_acorl.objectives.conditional_adversarial_objective import (
+    one_hot_labels,
+)
+
+
+@keras.saving.register_keras_serializable(package="keras_acorl")
+class EnsembleObjective(ComplementarityObjective):
+    """The loss of the fused prediction: train the alliance for the ensemble.
+
+    The alliance minimizes, besides its own task loss, the cross-entropy of
+    the prediction it makes together with the frozen base models:
+    `factor * CE(y, mean(softmax(o), softmax(b_1), ..., softmax(b_K)))`,
+    with `o` the alliance's output, `b_k` base model `k`'s output and
+    `factor = adversarial_weight * schedule(progress)`. This is the
+    `"mean_probs"` fusion of `keras_acorl.FusionEnsemble`, so the term
+    targets the samples the ensemble gets wrong (joint errors), not the
+    representations. The base outputs come from `base_representation`,
+    which must give each base model's task output (None, the default, does)
+    with the alliance output's size; they may be precomputed
+    (`model.precompute(x)`) in-sample, out-of-fold or on a split the bases
+    never saw. Labels are sparse class indices, or one-hot / soft rows.
+
+    Logs `objective_loss` (the weighted term) and `fused_loss` (the
+    unweighted cross-entropy of the fused prediction).
+
+    Args:
+        from_logits: bool. Whether the alliance's and the base models'
+            outputs are logits (True) or probabilities. Defaults to True.
+        **kwargs: `keras.layers.Layer` keyword arguments, such as `name`.
+
+    Example:
+
+    ```python
+    import keras
+    import numpy as np
+    import keras_acorl
+
+    inputs = keras.Input(shape=(8,))
+    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
+    encoder_in = keras.Input(shape=(8,))
+    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
+    model = keras_acorl.ComplementaryModel(
+        [base], alliance, head=keras.layers.Dense(3),
+        objective=keras_acorl.objectives.EnsembleObjective(from_logits=True),
+        adversarial_weight=0.5,
+    )
+    model.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    x = np.random.rand(64, 8).astype("float32")
+    y = np.random.randint(0, 3, size=(64,))
+    cached = model.precompute(x)  # The base logits, computed once.
+    cached["base_representations"][0].shape  # (64, 3)
+    history = model.fit(cached, y, batch_size=32, verbose=0)
+    sorted(history.history)
+    # ['fused_loss', 'gradient_reversal_scale', 'loss', 'objective_loss']
+    ```
+    """
+
+    objective_name = "ensemble"
+    base_quantity = "output"
+
+    def __init__(self, from_logits=True, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(from_logits, bool):
+            raise TypeError(
+                "`from_logits` must be a bool. Received: "
+                f"from_logits={from_logits!r}"
+            )
+        self.from_logits = from_logits
+
+    def setup(self, model, target_dims, alliance_dim, output_dim):
+        for i, dim in enumerate(target_dims):
+            if dim != output_dim:
+                raise ValueError(
+                    "objective='ensemble' fuses the base models' task "
+                    "outputs with the alliance's: `base_representation` "
+                    f"must give base model {i}'s output ({output_dim} "
+                    f"values, like the alliance's output; None gives the "
+                    f"model's output). Received a representation of size "
+                    f"{dim}."
+                )
+        self.num_classes = output_dim
+        self.built = True
+
+    def metric_names(self, count):
+        return ["objective_loss", "fused_loss"]
+
+    def probabilities(self, outputs):
+        outputs = keras.ops.cast(outputs, "float32")
+        if self.from_logits:
+            return keras.ops.softmax(outputs, axis=-1)
+        return outputs
+
+    def compute(self, targets, output, factor, y, **kwargs):
+        fused = self.probabilities(output)
+        for t in targets:
+            fused = fused + self.probabilities(t)
+        fused = fused / float(len(targets) + 1)
+        labels = one_hot_labels(y, self.num_classes)
+        fused_loss = keras.ops.mean(
+            keras.losses.categorical_crossentropy(labels, fused)
+        )
+        loss = factor * fused_loss
+        return loss, [loss, fused_loss]
+
+    def get_config(self):
+        config = super().get_config()
+        config["from_logits"] = self.from_logits
+        return config
