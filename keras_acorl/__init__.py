@@ -10,6 +10,7 @@ from keras_acorl import callbacks
 from keras_acorl import layers
 from keras_acorl import losses
 from keras_acorl import schedules
+from keras_acorl.export.export_model import export_model
 from keras_acorl.models.complementary_model import ComplementaryModel
 from keras_acorl.models.fusion_ensemble import FusionEnsemble
 from keras_acorl.models.meal_distiller import MEALDistiller
@@ -22,6 +23,7 @@ __all__ = [
     "__version__",
     "analysis",
     "callbacks",
+    "export_model",
     "layers",
     "losses",
     "schedules",

@@ -15,7 +15,11 @@ import sys
 
 from keras_acorl.version import __version__
 
-JOBS = ("keras_acorl.cli.demo", "keras_acorl.cli.reproduce")
+JOBS = (
+    "keras_acorl.cli.demo",
+    "keras_acorl.cli.reproduce",
+    "keras_acorl.cli.export",
+)
 
 
 def build_parser():
