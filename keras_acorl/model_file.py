@@ -7,6 +7,7 @@ reports a truncated or corrupt file as "File not found".
 
 import os
 import zipfile
+import zlib
 
 import keras
 
@@ -57,6 +58,9 @@ def load_keras_file(path, compile=True, custom_objects=None):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No `.keras` file at {path!r}.")
     _check_archive(path)
+    # Registers the speaker layers (LogMelFrontend, ...) for deserializing.
+    import keras_acorl.speaker  # noqa: F401
+
     try:
         return keras.saving.load_model(
             path, compile=compile, custom_objects=custom_objects
@@ -87,7 +91,7 @@ def _check_archive(path):
                 problem = f"the member {broken!r} fails its checksum"
             elif "config.json" not in names:
                 problem = "it holds no config.json"
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         problem = f"it is not a complete zip archive ({error})"
     if problem is not None:
         raise ValueError(

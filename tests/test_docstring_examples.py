@@ -61,6 +61,8 @@ PUBLIC = [
     "keras_acorl.speaker.small_ecapa_tdnn:small_ecapa_tdnn",
     "keras_acorl.speaker.speaker_classifier:speaker_classifier",
     "keras_acorl.speaker.utterance_embeddings:embed_utterances",
+    "keras_acorl.export.export_model:export_model",
+    "keras_acorl.model_file:load_keras_file",
 ]
 # Speaker-verification data, scoring and metrics: NumPy-only examples, run
 # in one test (clearing the Keras session after each test is the slow part).

@@ -20,6 +20,7 @@ import keras_acorl
 from keras_acorl.cli.main import main as cli_main
 from keras_acorl.export import export_models
 from keras_acorl.export.serving_model import serving_model
+from keras_acorl.speaker import thin_resnet_se
 from tests.subprocess_run import run_python
 
 SUFFIXES = {"tf_saved_model": "", "onnx": ".onnx", "torch": ".pt2"}
@@ -71,6 +72,20 @@ def _products():
     }
 
 
+def _speaker_embedding_model():
+    """Raw waveform (any length) -> L2-normalized embedding, with the
+    in-graph log-mel frontend."""
+    encoder = thin_resnet_se(
+        num_mel_bins=16,
+        channels=(4, 8),
+        blocks_per_stage=(1, 1),
+        embedding_dim=8,
+        frontend=True,
+    )
+    normalized = keras.layers.UnitNormalization()(encoder.output)
+    return keras.Model(encoder.input, normalized, name="speaker_embedding")
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`(expected, results, manifest)`: predictions here, the child's
@@ -79,9 +94,21 @@ def served(tmp_path_factory):
     x = np.random.default_rng(0).normal(size=(5, 6)).astype("float32")
     products = _products()
     expected, exports, manifest = {}, [], []
+    requests = {name: x for name in [*products, "cli"]}
+    # Only the SavedModel serves the speaker model: tf2onnx cannot convert
+    # the frontend's RFFT and torch.export fails in MelSpectrogram.
+    speaker = _speaker_embedding_model()
+    products["speaker"] = (speaker, speaker)
+    requests["speaker"] = (
+        np.random.default_rng(1)
+        .uniform(-0.1, 0.1, size=(3, 4000))
+        .astype("float32")
+    )
     for name, (model, reference) in products.items():
-        expected[name] = reference.predict(x, verbose=0)
-        for fmt, suffix in SUFFIXES.items():
+        expected[name] = reference.predict(requests[name], verbose=0)
+        formats = ["tf_saved_model"] if name == "speaker" else SUFFIXES
+        for fmt in formats:
+            suffix = SUFFIXES[fmt]
             item = {
                 "path": str(folder / f"{name}_{fmt}{suffix}"),
                 "format": fmt,
@@ -108,10 +135,13 @@ def served(tmp_path_factory):
         }
     )
     arrays = {}
-    for name in expected:
-        arrays[name] = x
-        arrays[f"{name}_bad_shape"] = x[:, :5]  # One feature short.
-        arrays[f"{name}_bad_dtype"] = x.astype("float64")
+    for name, request in requests.items():
+        arrays[name] = request
+        if name == "speaker":
+            arrays[f"{name}_bad_shape"] = request[..., None]  # Rank 3.
+        else:
+            arrays[f"{name}_bad_shape"] = request[:, :5]  # A feature short.
+        arrays[f"{name}_bad_dtype"] = request.astype("float64")
     manifest_path = str(folder / "manifest.json")
     with open(manifest_path, "w") as f:
         json.dump(manifest, f)
