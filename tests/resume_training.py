@@ -29,7 +29,7 @@ def _mlp(name, hidden, outputs=3):
     )
 
 
-def build(kind):
+def build(kind, adversarial_mode="alternating"):
     """A compiled tiny model, the same on every call."""
     keras.utils.set_random_seed(11)
     if kind == "complementary":
@@ -48,7 +48,7 @@ def build(kind):
         [_mlp("t0", 5), _mlp("t1", 7)],
         _mlp("student", 6),
         teacher_mode="mean",
-        adversarial_mode="alternating",
+        adversarial_mode=adversarial_mode,
         taps=[("hidden", ["hidden", "hidden"])],
         align_dim=4,
         seed=0,

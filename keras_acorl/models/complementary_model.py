@@ -3,6 +3,7 @@ import threading
 import keras
 
 from keras_acorl import argument_checks
+from keras_acorl import keras_compat
 from keras_acorl.layers.adversary import Adversary
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.losses.representation_losses import cosine_distance
@@ -265,6 +266,11 @@ class ComplementaryModel(CompositeModel):
                     scale=False,
                     momentum=0.9,
                     epsilon=1e-6,
+                    # Statistics of the global batch under tf.distribute
+                    # (per-replica ones differ from one device's); Keras
+                    # takes the argument on TensorFlow only, and JAX's
+                    # keras.distribution sees the global batch anyway.
+                    synchronized=keras.backend.backend() == "tensorflow",
                     name=f"target_standardizer_{i}",
                 )
                 layer.build((None, dim))
@@ -392,7 +398,10 @@ class ComplementaryModel(CompositeModel):
             tracker.update_state(1.0 - term)
         self.adversarial_loss_tracker.update_state(adversarial_loss)
         adversarial_loss = keras.ops.cast(adversarial_loss, task_loss.dtype)
-        return task_loss + adversarial_loss
+        # The compiled task loss is scaled for tf.distribute already.
+        return task_loss + keras_compat.scale_loss_for_distribution(
+            adversarial_loss
+        )
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         _require_labels(y)
