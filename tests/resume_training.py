@@ -23,7 +23,7 @@ EPOCHS, BATCH, SAMPLES = 3, 8, 32  # 4 steps per epoch.
 
 def _mlp(name, hidden, outputs=3):
     inputs = keras.Input(shape=(6,))
-    x = keras.layers.Dense(hidden, activation="relu", name="hidden")(inputs)
+    x = keras.layers.Dense(hidden, activation="tanh", name="hidden")(inputs)
     return keras.Model(
         inputs, keras.layers.Dense(outputs, name="logits")(x), name=name
     )

@@ -36,7 +36,7 @@ def test_two_devices_train_to_the_one_device_weights(tmp_path, monkeypatch):
     assert kinds == expected
     for kind in kinds:
         print(kind, results[f"{kind}/max_abs"], results[f"{kind}/loss"])
-        assert results[f"{kind}/max_abs"] < 1e-5, kind
+        assert results[f"{kind}/max_abs"] < 1e-5, kind  # False for NaN.
         single, spread = results[f"{kind}/loss"]
         if np.isfinite(single):
             np.testing.assert_allclose(spread, single, rtol=1e-4, err_msg=kind)

@@ -67,6 +67,7 @@ def test_killed_training_resumes_to_the_uninterrupted_weights(
     actual = resumed[kind]
     assert sorted(actual) == sorted(expected)
     for key, value in expected.items():
+        assert np.all(np.isfinite(value)), key  # NaN would equal NaN.
         np.testing.assert_allclose(actual[key], value, atol=1e-6, err_msg=key)
     # Step counters (optimizers; the gradient reversal schedule's position)
     # count the whole run, 3 epochs of 4 steps, not the replayed part.
