@@ -13,6 +13,7 @@ from keras_acorl import layers
 from keras_acorl import losses
 from keras_acorl import objectives
 from keras_acorl import schedules
+from keras_acorl.export.export_model import export_model
 from keras_acorl.models.complementary_model import ComplementaryModel
 from keras_acorl.models.fusion_ensemble import FusionEnsemble
 from keras_acorl.models.meal_distiller import MEALDistiller
@@ -26,6 +27,7 @@ __all__ = [
     "analysis",
     "callbacks",
     "datasets",
+    "export_model",
     "layers",
     "losses",
     "objectives",

@@ -185,3 +185,24 @@ def input_gradient(fn, x, create_graph=True):
             f"Input gradients are not implemented for the '{backend}' backend."
         )
     return grad if create_graph else keras.ops.stop_gradient(grad)
+
+
+def scale_loss_for_distribution(value):
+    """`value / replicas` under a `tf.distribute` strategy, else `value`.
+
+    Keras' own losses divide by the number of replicas in sync on
+    TensorFlow, because the strategy sums the replicas' gradients; a loss
+    term computed by hand must be scaled the same way, or it weighs
+    `replicas` times more than under one device (the adversarial term of
+    `ComplementaryModel` did, ending at a clearly higher loss under
+    `MirroredStrategy`). JAX's `keras.distribution` works on the global
+    batch and needs nothing.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return value
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas == 1:
+        return value
+    return value * (1.0 / replicas)

@@ -76,6 +76,8 @@ PUBLIC = [
     "keras_acorl.analysis.kernel_cka:rbf_cka",
     "keras_acorl.analysis.prediction_diversity:prediction_diversity",
     "keras_acorl.analysis.attribution_overlap:attribution_overlap",
+    "keras_acorl.export.export_model:export_model",
+    "keras_acorl.model_file:load_keras_file",
 ]
 # Speaker-verification data, scoring and metrics: NumPy-only examples, run
 # in one test (clearing the Keras session after each test is the slow part).

@@ -48,7 +48,7 @@ class CheckpointStore:
     def load(self, seed, name):
         """`(model, history)` if `name` was finished for `seed`, else
         None."""
-        import keras
+        from keras_acorl.model_file import load_keras_file
 
         path = self.path(seed, name)
         history_path = path[: -len(".keras")] + ".history.json"
@@ -56,7 +56,7 @@ class CheckpointStore:
             return None
         if self.verbose:
             print(f"    reusing {path}", flush=True)
-        model = keras.saving.load_model(path, compile=False)
+        model = load_keras_file(path, compile=False)
         with open(history_path) as f:
             history = json.load(f)
         return model, history

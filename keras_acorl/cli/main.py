@@ -20,6 +20,7 @@ JOBS = (
     "keras_acorl.cli.demo",
     "keras_acorl.cli.reproduce",
     "keras_acorl.cli.analyze",
+    "keras_acorl.cli.export",
 )
 
 

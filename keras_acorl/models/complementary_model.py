@@ -3,6 +3,7 @@ import threading
 import keras
 
 from keras_acorl import argument_checks
+from keras_acorl import keras_compat
 from keras_acorl import objectives
 from keras_acorl.layers.gradient_reversal import GradientReversal
 from keras_acorl.models import representations
@@ -409,7 +410,10 @@ class ComplementaryModel(CompositeModel):
         )
         for tracker, value in zip(self.objective_trackers, values):
             tracker.update_state(value)
-        return task_loss + keras.ops.cast(term, task_loss.dtype)
+        # The compiled task loss is scaled for tf.distribute already.
+        return task_loss + keras_compat.scale_loss_for_distribution(
+            keras.ops.cast(term, task_loss.dtype)
+        )
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         _require_labels(y)

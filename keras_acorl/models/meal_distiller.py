@@ -610,11 +610,13 @@ class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
             total = total + self._adversarial_loss(
                 students, teacher_vectors, training=training
             )
-        total = total + self._label_term(y, logits, sample_weight)
         # Layer regularization losses: once, unscaled, whatever label_weight.
         for loss in self.losses:
             total = total + keras.ops.sum(keras.ops.cast(loss, "float32"))
-        return total
+        # The label loss (a keras.losses.Loss) is scaled for tf.distribute
+        # already; the terms computed here are scaled like it.
+        total = keras_compat.scale_loss_for_distribution(total)
+        return total + self._label_term(y, logits, sample_weight)
 
     def _label_term(self, y, logits, sample_weight):
         if self.label_weight > 0 and y is None:
