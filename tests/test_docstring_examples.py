@@ -44,6 +44,7 @@ PUBLIC = [
     "keras_acorl.layers.discriminator:Discriminator",
     "keras_acorl.layers.adversary:Adversary",
     "keras_acorl.models.composite_model:CompositeModel",
+    "keras_acorl.models.precomputed_dataset:PrecomputedDataset",
     "keras_acorl.datasets.cluttered:clutter_images",
     "keras_acorl.datasets.image_folder:load_image_folder",
     "keras_acorl.datasets.imagenet100:imagenet100_classes",

@@ -91,7 +91,11 @@ class CompositeModel(keras.Model):
       structure `fit`/`evaluate`/`predict` accept in place of `x`
       (`{"inputs": x, precomputed_key: [array, ...]}`), and
       `split_precomputed(inputs)` to take such a batch apart in `call` and
-      `compute_loss`.
+      `compute_loss`. Computed in batches, in memory or memory-mapped on
+      disk (`path=`), keyed to the frozen weights and the data;
+      `precompute_dataset(x, y)` wraps it in a `PrecomputedDataset` for
+      data larger than memory. Random augmentation needs the live path
+      (the frozen models in the loop).
     - `export()` without `input_signature`: the product's symbolic inputs
       (`export_inputs()`) give it.
     - `get_metrics_result()` leaves out metrics that never saw data (the
