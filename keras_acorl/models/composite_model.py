@@ -348,19 +348,6 @@ class CompositeModel(keras.Model):
             verbose=verbose,
         )
 
-    def compile(self, *args, jit_compile="auto", **kwargs):
-        if jit_compile is True and keras.backend.backend() == "torch":
-            warnings.warn(
-                f"{type(self).__name__}: `jit_compile=True` on the torch "
-                "backend wraps each step in `torch.compile`, which compiled "
-                "a plain Keras MLP in about 3 minutes on CPU and did not "
-                "finish this model's step in 7 minutes. Use "
-                "`jit_compile=False` (torch's default) unless you have "
-                "checked the compile time on your machine.",
-                stacklevel=2,
-            )
-        super().compile(*args, jit_compile=jit_compile, **kwargs)
-
     def fit(self, x=None, *args, **kwargs):
         self._check_dataset(x)
         return super().fit(x, *args, **kwargs)
@@ -376,6 +363,18 @@ class CompositeModel(keras.Model):
     def _check_dataset(self, x):
         if isinstance(x, PrecomputedDataset):
             self.check_precomputed(x)
+        if self.jit_compile is True and keras.backend.backend() == "torch":
+            # Not in `compile()`: overriding it stops Keras from restoring
+            # the compile config of a saved model.
+            warnings.warn(
+                f"{type(self).__name__}: `jit_compile=True` on the torch "
+                "backend wraps each step in `torch.compile`, which compiled "
+                "a plain Keras MLP in about 3 minutes on CPU and did not "
+                "finish this model's step in 7 minutes. Compile with "
+                "`jit_compile=False` (torch's default) unless you have "
+                "checked the compile time on your machine.",
+                stacklevel=3,
+            )
 
     def split_precomputed(self, inputs):
         """`(inputs, precomputed list or None)` from plain inputs or the
