@@ -51,6 +51,7 @@ PUBLIC = [
     "keras_acorl.objectives.input_gradient_objective:InputGradientObjective",
     "keras_acorl.objectives.target_standardizer:TargetStandardizer",
     "keras_acorl.models.composite_model:CompositeModel",
+    "keras_acorl.models.precomputed_dataset:PrecomputedDataset",
     "keras_acorl.datasets.cluttered:clutter_images",
     "keras_acorl.datasets.image_folder:load_image_folder",
     "keras_acorl.datasets.imagenet100:imagenet100_classes",

@@ -1,15 +1,16 @@
 """The shared base of the models that train around frozen sub-models."""
 
 import copy
+import os
+import warnings
 
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
 from keras_acorl.models import input_checks
-
-# Key of the plain inputs in a precomputed batch (see
-# `CompositeModel.precompute`).
-INPUTS = "inputs"
+from keras_acorl.models import precomputed_cache
+from keras_acorl.models.precomputed_dataset import INPUTS
+from keras_acorl.models.precomputed_dataset import PrecomputedDataset
 
 
 def freeze(model):
@@ -92,7 +93,11 @@ class CompositeModel(keras.Model):
       structure `fit`/`evaluate`/`predict` accept in place of `x`
       (`{"inputs": x, precomputed_key: [array, ...]}`), and
       `split_precomputed(inputs)` to take such a batch apart in `call` and
-      `compute_loss`.
+      `compute_loss`. Computed in batches, in memory or memory-mapped on
+      disk (`path=`), keyed to the frozen weights and the data;
+      `precompute_dataset(x, y)` wraps it in a `PrecomputedDataset` for
+      data larger than memory. Random augmentation needs the live path
+      (the frozen models in the loop).
     - `export()` without `input_signature`: the product's symbolic inputs
       (`export_inputs()`) give it.
     - `get_metrics_result()` leaves out metrics that never saw data (the
@@ -180,30 +185,190 @@ class CompositeModel(keras.Model):
         `predict` results of `precompute_models()`. Defaults to `outputs`."""
         return list(outputs)
 
-    def precompute(self, x, batch_size=256, verbose=0):
-        """Runs the frozen models once over `x`.
+    def precompute(
+        self, x, batch_size=256, verbose=0, path=None, overwrite=False
+    ):
+        """Runs the frozen models once over `x`, in batches.
 
         The frozen models run in inference mode, so their outputs on
         un-augmented data never change: compute them once and train at the
         cost of the trained part alone. Pass the result to `fit`,
-        `evaluate` or `predict` in place of `x` (same length, same order).
+        `evaluate` or `predict` in place of `x` (same length, same order),
+        or use `precompute_dataset` (batches read from the cache, for data
+        larger than memory). Random augmentation (another crop every
+        epoch) changes the frozen models' outputs: train on the augmented
+        inputs themselves (the live path) instead.
+
+        Each batch's outputs are written into preallocated arrays: in
+        memory, or with `path` into `.npy` files in that folder, memory
+        mapped (`numpy.lib.format.open_memmap`), so only one batch is in
+        memory at a time. A folder cache is keyed to the frozen models'
+        weights and to `x` (its length and a hash of evenly spaced rows,
+        see `precompute_fingerprint`): calling `precompute` again with the
+        same `path` reuses it when the key matches and raises a ValueError
+        naming the difference (length, weights, order) when it does not,
+        unless `overwrite=True`.
 
         Args:
-            x: NumPy array (or dict of arrays) of model inputs.
-            batch_size: int. Batch size of the frozen models' `predict`.
-            verbose: verbosity of their `predict`.
+            x: NumPy array (or dict of arrays; a `numpy.memmap` for data
+                larger than memory) of model inputs.
+            batch_size: int. Batch size of the frozen models.
+            verbose: 0 or 1, a progress bar.
+            path: None or a folder for a memory-mapped cache. Defaults to
+                None (in memory).
+            overwrite: bool. Recompute a folder cache even when one is
+                there. Defaults to False.
 
         Returns:
-            dict `{"inputs": x, precomputed_key: [array, ...]}`.
+            dict `{"inputs": x, precomputed_key: [array, ...]}` (read-only
+            memory maps with `path`).
         """
         check_positive_int(batch_size, "batch_size")
-        outputs = [
-            model.predict(x, batch_size=batch_size, verbose=verbose)
-            for model in self.precompute_models()
-        ]
-        return make_cached(
-            x, self.precomputed_key, self.pack_precomputed(outputs)
+        if not isinstance(overwrite, bool):
+            raise TypeError(
+                f"`overwrite` must be a bool. Received: {overwrite!r}"
+            )
+        arrays = self._cached_arrays(x, batch_size, verbose, path, overwrite)
+        return make_cached(x, self.precomputed_key, arrays)
+
+    def precompute_dataset(
+        self,
+        x,
+        y=None,
+        sample_weight=None,
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        path=None,
+        overwrite=False,
+        precompute_batch_size=256,
+        verbose=0,
+        **kwargs,
+    ):
+        """`precompute` wrapped as a `keras_acorl.models.PrecomputedDataset`
+        that `fit` / `evaluate` / `predict` consume without `y`.
+
+        Batches read only their rows of the (possibly memory-mapped) cache,
+        so `x` and the cache may be larger than memory. The dataset carries
+        the cache's fingerprint; this model's `fit`, `evaluate` and
+        `predict` refuse it with a ValueError when the frozen models'
+        weights changed since. No random augmentation (see `precompute`).
+
+        Args:
+            x: NumPy array (or dict of arrays, possibly memory-mapped).
+            y: None or array of targets.
+            sample_weight: None or array of per-sample weights.
+            batch_size: int, the training batch size. Defaults to `32`.
+            shuffle: bool. Another order every epoch. Defaults to True.
+            seed: None or int, the seed of the shuffling.
+            path: None or a folder (see `precompute`).
+            overwrite: bool (see `precompute`).
+            precompute_batch_size: int, the frozen models' batch size.
+            verbose: 0 or 1, a progress bar while computing.
+            **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
+
+        Returns:
+            A `PrecomputedDataset`.
+        """
+        check_positive_int(precompute_batch_size, "precompute_batch_size")
+        if not isinstance(overwrite, bool):
+            raise TypeError(
+                f"`overwrite` must be a bool. Received: {overwrite!r}"
+            )
+        fingerprint = self.precompute_fingerprint(x)
+        arrays = self._cached_arrays(
+            x,
+            precompute_batch_size,
+            verbose,
+            path,
+            overwrite,
+            fingerprint=fingerprint,
         )
+        return PrecomputedDataset(
+            x,
+            arrays,
+            self.precomputed_key,
+            y=y,
+            sample_weight=sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            fingerprint=fingerprint,
+            **kwargs,
+        )
+
+    def precompute_fingerprint(self, x):
+        """The key of a cache of this model's frozen outputs over `x`: a
+        dict with the precomputed key, the number of samples, a hash of
+        the frozen models' weights (and output shapes) and a hash of
+        `ORDER_ROWS` evenly spaced rows of `x` (other samples or another
+        order change it; a change elsewhere in `x` does not)."""
+        return precomputed_cache.fingerprint(
+            self.precompute_models(), x, self.precomputed_key
+        )
+
+    def check_precomputed(self, dataset):
+        """Raises a ValueError when `dataset` (a `PrecomputedDataset`) was
+        made by another kind of model or before the frozen models' weights
+        changed."""
+        stored = dataset.fingerprint
+        if stored is None:
+            return
+        current = dict(
+            stored,
+            key=self.precomputed_key,
+            format=precomputed_cache.FORMAT_VERSION,
+            length=dataset.num_samples,
+            weights=precomputed_cache.weights_fingerprint(
+                self.precompute_models()
+            ),
+        )
+        precomputed_cache.check_fingerprint(
+            stored, current, "The PrecomputedDataset passed as `x`"
+        )
+
+    def _cached_arrays(
+        self, x, batch_size, verbose, path, overwrite, fingerprint=None
+    ):
+        if precomputed_cache.num_samples(x) == 0:
+            raise ValueError("`x` must hold at least one sample. Received 0.")
+        if path is not None:
+            path = os.fspath(path)
+            if fingerprint is None:
+                fingerprint = self.precompute_fingerprint(x)
+            stored = precomputed_cache.read_metadata(path)
+            if stored is not None and not overwrite:
+                precomputed_cache.check_fingerprint(
+                    stored,
+                    fingerprint,
+                    f"The precomputed cache in `path` ({path!r})",
+                )
+                return precomputed_cache.load(path, stored)
+        return precomputed_cache.compute(
+            self.precompute_models(),
+            self.pack_precomputed,
+            x,
+            batch_size,
+            path=path,
+            metadata=fingerprint,
+            verbose=verbose,
+        )
+
+    def _check_dataset(self, x):
+        if isinstance(x, PrecomputedDataset):
+            self.check_precomputed(x)
+        if self.jit_compile is True and keras.backend.backend() == "torch":
+            # Not in `compile()`: overriding it stops Keras from restoring
+            # the compile config of a saved model.
+            warnings.warn(
+                f"{type(self).__name__}: `jit_compile=True` on the torch "
+                "backend wraps each step in `torch.compile`, which compiled "
+                "a plain Keras MLP in about 3 minutes on CPU and did not "
+                "finish this model's step in 7 minutes. Compile with "
+                "`jit_compile=False` (torch's default) unless you have "
+                "checked the compile time on your machine.",
+                stacklevel=3,
+            )
 
     def split_precomputed(self, inputs):
         """`(inputs, precomputed list or None)` from plain inputs or the
@@ -247,6 +412,7 @@ class CompositeModel(keras.Model):
         arguments = input_checks.bind(
             keras.Model.fit, self, x, y, *args, **kwargs
         )
+        self._check_dataset(x)
         input_checks.check_data(self, "fit", x, y)
         self.check_first_batch(x)
         input_checks.check_validation_data(
@@ -264,6 +430,7 @@ class CompositeModel(keras.Model):
         arguments = input_checks.bind(
             keras.Model.evaluate, self, x, y, *args, **kwargs
         )
+        self._check_dataset(x)
         input_checks.check_data(self, "evaluate", x, y)
         self.check_first_batch(x)
         with input_checks.EmptyDataAsValueError("evaluate"):
@@ -271,6 +438,7 @@ class CompositeModel(keras.Model):
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict`, after checking array inputs."""
+        self._check_dataset(x)
         input_checks.check_data(self, "predict", x)
         self.check_first_batch(x)
         with input_checks.EmptyDataAsValueError("predict"):
