@@ -3,16 +3,24 @@
 import keras
 
 
-def gradients(fn, values):
+def gradients(fn, values, create_graph=False):
     """Gradients of the scalar `fn(values)` with respect to `values`.
 
-    Used inside a training step (nested in the backend's own gradient
-    computation) for a look-ahead update; the result is a list of
-    constants (no gradient flows back through it).
+    The one per-backend gradient computation of the library (Keras has no
+    public `keras.ops` gradient): MEAL's `"alternating"` look-ahead, the
+    attribution methods of `keras_acorl.analysis` and the input-gradient
+    objective call it, inside a training step (nested in the backend's own
+    gradient computation) or on their own.
 
     Args:
         fn: callable taking a list of tensors and returning a scalar.
-        values: list of tensors (e.g. variable values).
+        values: list of tensors (e.g. variable values or inputs).
+        create_graph: bool. If True the gradients stay differentiable with
+            respect to the variables `fn` reads (double backpropagation:
+            JAX `jax.grad` nested in the step's trace, a TensorFlow tape
+            nested in the step's tape, torch `autograd.grad(create_graph=
+            True)`); `fn` must then not update variables. If False they
+            are constants. Defaults to False.
 
     Returns:
         list of tensors, one gradient per value.
@@ -33,13 +41,20 @@ def gradients(fn, values):
     elif backend == "torch":
         import torch
 
-        values = [v.detach().requires_grad_(True) for v in values]
+        values = [
+            keras.ops.convert_to_tensor(v).detach().requires_grad_(True)
+            for v in values
+        ]
         with torch.enable_grad():
-            grads = torch.autograd.grad(fn(values), values)
+            grads = torch.autograd.grad(
+                fn(values), values, create_graph=create_graph
+            )
     else:
         raise NotImplementedError(
             f"Gradients are not implemented for the '{backend}' backend."
         )
+    if create_graph:
+        return list(grads)
     return [keras.ops.stop_gradient(g) for g in grads]
 
 
@@ -148,43 +163,6 @@ def output_in_model(model, layer):
             if history is not None and history[0] is layer:
                 return tensor
     return layer.output
-
-
-def input_gradient(fn, x, create_graph=True):
-    """The gradient of the scalar `fn(x)` with respect to the tensor `x`.
-
-    For objectives on input gradients (`keras_acorl.objectives.
-    InputGradientObjective`), called inside a training step: with
-    `create_graph=True` the result is differentiable with respect to the
-    variables `fn` reads (double backpropagation: JAX `jax.grad` nested in
-    the step's trace, a TensorFlow tape nested in the step's tape, torch
-    `autograd.grad(create_graph=True)`); with False it is a constant.
-    `fn` must not update variables (call models with `training=False`).
-    """
-    backend = keras.backend.backend()
-    x = keras.ops.convert_to_tensor(x)
-    if backend == "jax":
-        import jax
-
-        grad = jax.grad(fn)(x)
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            result = fn(x)
-        grad = tape.gradient(result, x)
-    elif backend == "torch":
-        import torch
-
-        x = x.detach().requires_grad_(True)
-        with torch.enable_grad():
-            (grad,) = torch.autograd.grad(fn(x), x, create_graph=create_graph)
-    else:
-        raise NotImplementedError(
-            f"Input gradients are not implemented for the '{backend}' backend."
-        )
-    return grad if create_graph else keras.ops.stop_gradient(grad)
 
 
 def scale_loss_for_distribution(value):

@@ -118,11 +118,9 @@ def _gradient_cosine(model, task):
 
     def gradient(network):
         return keras.ops.convert_to_numpy(
-            keras_compat.input_gradient(
-                lambda t: keras.ops.sum(network(t) * labels),
-                x,
-                create_graph=False,
-            )
+            keras_compat.gradients(
+                lambda t: keras.ops.sum(network(t[0]) * labels), [x]
+            )[0]
         )
 
     a, b = gradient(model.classifier), gradient(task["base"])

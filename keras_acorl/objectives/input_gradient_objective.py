@@ -26,7 +26,7 @@ class InputGradientObjective(ComplementarityObjective):
 
     The gradients are computed with the models in inference mode (batch
     norm with moving statistics, no dropout) by double backpropagation
-    (`keras_acorl.keras_compat.input_gradient`): a step costs about three
+    (`keras_acorl.keras_compat.gradients`): a step costs about three
     forward-backward passes of the alliance, and the base models run on
     the inputs even when the batch is precomputed (their outputs alone do
     not give their gradients). Inputs are one tensor (not a dict).
@@ -111,13 +111,11 @@ class InputGradientObjective(ComplementarityObjective):
 
             return fn
 
-        alliance = _flat(
-            keras_compat.input_gradient(label_output(model.network), inputs)
-        )
+        alliance = _flat(input_gradient(label_output(model.network), inputs))
         cosines = []
         for extractor in model.base_extractors:
             base = _flat(
-                keras_compat.input_gradient(
+                input_gradient(
                     label_output(extractor), inputs, create_graph=False
                 )
             )
@@ -144,3 +142,12 @@ class InputGradientObjective(ComplementarityObjective):
 def _flat(gradient):
     gradient = keras.ops.cast(gradient, "float32")
     return keras.ops.reshape(gradient, (keras.ops.shape(gradient)[0], -1))
+
+
+def input_gradient(fn, x, create_graph=True):
+    """The gradient of the scalar `fn(x)` with respect to the tensor `x`
+    (differentiable with `create_graph=True`)."""
+    (gradient,) = keras_compat.gradients(
+        lambda values: fn(values[0]), [x], create_graph=create_graph
+    )
+    return gradient
