@@ -3,7 +3,6 @@ datasets, argument checks) gets an error naming the argument or file."""
 
 import json
 import os
-import re
 
 import keras
 import numpy as np
@@ -238,19 +237,3 @@ def test_subpackages_are_reachable_from_the_package():
     assert callable(keras_acorl.speaker.load_wav)
     with pytest.raises(AttributeError, match="no attribute 'metrics'"):
         keras_acorl.metrics  # noqa: B018
-
-
-def test_loading_never_disables_safe_mode():
-    root = os.path.dirname(keras_acorl.__file__)
-    offenders = []
-    for folder, _, files in os.walk(root):
-        for name in files:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                with open(path, encoding="utf-8") as f:
-                    text = f.read()
-                if re.search(r"safe_mode\s*=\s*False", text) or (
-                    "enable_unsafe_deserialization" in text
-                ):
-                    offenders.append(path)
-    assert offenders == []

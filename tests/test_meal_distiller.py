@@ -466,7 +466,11 @@ def test_keras_round_trip_and_bare_student(tmp_path):
         (dict(teacher_mode="vote"), ValueError, "teacher_mode"),
         (dict(similarity="cos"), ValueError, "similarity"),
         (dict(adversarial_mode="gan"), ValueError, "adversarial_mode"),
-        (dict(taps=[("block2", ["block2"])]), ValueError, "one per teacher"),
+        (
+            dict(taps=[("block2", ["block2"])]),
+            ValueError,
+            r"taps\[0\]. must have one entry per model",
+        ),
         (dict(align_dim=0), ValueError, "align_dim"),
         (dict(align_dim=4.0), TypeError, "align_dim"),
         (dict(discriminator_reduction=0), ValueError, "discriminator_red"),

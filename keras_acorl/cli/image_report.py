@@ -161,9 +161,10 @@ def _report(config, table, gain, seconds):
             "- The independent model and the alliance share architecture, "
             "initialization and batch order; only the alliance's "
             "adversarial loss against the frozen bases differs.",
-            "- The MEAL student (`keras_acorl.MEALDistiller`, random teacher "
-            "per step, joint discriminator) learns from the bases' outputs "
-            "only, without labels.",
+            "- The MEAL student (`keras_acorl.MEALDistiller` defaults, the "
+            '`"soft_mean"` recipe: the mean of the bases\' softmaxes at '
+            "temperature 4, no discriminator) learns from the bases' "
+            "outputs only, without labels.",
             "- std: standard deviation over seeds; per seed: accuracy for "
             "each seed in order.",
             "- CKA: linear CKA of the model's `embedding` to each base's on "

@@ -900,15 +900,12 @@ def _normalize_taps(taps, num_teachers):
                 f"Received: {pair!r}"
             )
         student_spec, teacher_spec = pair
-        if isinstance(teacher_spec, (list, tuple)):
-            if len(teacher_spec) != num_teachers:
-                raise ValueError(
-                    f"`taps[{i}]` lists {len(teacher_spec)} teacher layers for "
-                    f"{num_teachers} teachers; give one per teacher."
-                )
-            teacher_spec = tuple(teacher_spec)
-        else:
-            teacher_spec = (teacher_spec,) * num_teachers
+        # One teacher layer per teacher (a single one is shared by all).
+        teacher_spec = tuple(
+            representations.normalize_specs(
+                teacher_spec, num_teachers, f"taps[{i}]"
+            )
+        )
         normalized.append((student_spec, teacher_spec))
     return normalized
 
