@@ -184,3 +184,17 @@ def scale_loss_for_distribution(value):
     if replicas == 1:
         return value
     return value * (1.0 / replicas)
+
+
+def sum_over_replicas(value):
+    """`value` summed over the replicas of a `tf.distribute` strategy (in
+    a replica context), else `value`: the statistics of the global batch,
+    which JAX's `keras.distribution` sees anyway."""
+    if keras.backend.backend() != "tensorflow":
+        return value
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)

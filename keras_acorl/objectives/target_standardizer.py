@@ -1,5 +1,6 @@
 import keras
 
+from keras_acorl import keras_compat
 from keras_acorl.objectives.complementarity_objective import check_positive_real
 
 
@@ -47,13 +48,25 @@ class TargetStandardizer(keras.layers.Layer):
     def build(self, input_shape):
         dim = input_shape[-1]
         self.count = self.add_weight(
-            shape=(), initializer="zeros", trainable=False, name="count"
+            shape=(),
+            initializer="zeros",
+            trainable=False,
+            name="count",
+            aggregation="only_first_replica",
         )
         self.mean = self.add_weight(
-            shape=(dim,), initializer="zeros", trainable=False, name="mean"
+            shape=(dim,),
+            initializer="zeros",
+            trainable=False,
+            name="mean",
+            aggregation="only_first_replica",
         )
         self.variance = self.add_weight(
-            shape=(dim,), initializer="ones", trainable=False, name="variance"
+            shape=(dim,),
+            initializer="ones",
+            trainable=False,
+            name="variance",
+            aggregation="only_first_replica",
         )
         self.built = True
 
@@ -61,9 +74,20 @@ class TargetStandardizer(keras.layers.Layer):
         x = keras.ops.cast(inputs, "float32")
         mean, variance = self.mean, self.variance
         if training:
-            batch = keras.ops.cast(keras.ops.shape(x)[0], "float32")
-            batch_mean = keras.ops.mean(x, axis=0)
-            batch_variance = keras.ops.var(x, axis=0)
+            # Moments of the global batch: under tf.distribute each replica
+            # sees a slice of it, and the replicas must agree.
+            batch = keras_compat.sum_over_replicas(
+                keras.ops.cast(keras.ops.shape(x)[0], "float32")
+            )
+            batch_mean = (
+                keras_compat.sum_over_replicas(keras.ops.sum(x, axis=0)) / batch
+            )
+            batch_variance = (
+                keras_compat.sum_over_replicas(
+                    keras.ops.sum(keras.ops.square(x - batch_mean), axis=0)
+                )
+                / batch
+            )
             count = self.count + batch
             delta = batch_mean - mean
             mean = mean + delta * (batch / count)
