@@ -74,12 +74,7 @@ def register(subparsers):
         default=32,
         help="Side of class-folder images. Default: 32.",
     )
-    parser.add_argument(
-        "--backend",
-        choices=common.BACKENDS,
-        default=None,
-        help="Keras backend. Default: KERAS_BACKEND or Keras' default.",
-    )
+    common.add_backend_argument(parser)
     parser.set_defaults(func=run_from_args)
     return parser
 

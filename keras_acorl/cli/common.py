@@ -109,6 +109,17 @@ class Stages:
             )
 
 
+def add_backend_argument(parser):
+    """`--backend`, the same option for every job that trains or loads
+    models (`rerun_with_backend` acts on it)."""
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="Keras backend. Default: KERAS_BACKEND or Keras' default.",
+    )
+
+
 def rerun_with_backend(backend, argv):
     """Runs `keras-acorl <argv>` again with `KERAS_BACKEND=backend` when
     Keras already runs on another backend (the backend is fixed when Keras

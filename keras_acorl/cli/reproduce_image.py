@@ -74,12 +74,7 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         default=None,
         help="Seeds to run. Default: 0 1 2 (0 with --quick).",
     )
-    parser.add_argument(
-        "--backend",
-        choices=common.BACKENDS,
-        default=None,
-        help="Keras backend. Default: KERAS_BACKEND or Keras' default.",
-    )
+    common.add_backend_argument(parser)
     parser.add_argument(
         "--dataset",
         default=DEFAULT_DATASET,

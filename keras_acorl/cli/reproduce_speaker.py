@@ -84,7 +84,7 @@ def register(tasks):
     parser.add_argument(
         "--quick", action="store_true", help="A tiny run (for tests)."
     )
-    parser.add_argument("--backend", choices=common.BACKENDS, default=None)
+    common.add_backend_argument(parser)
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(func=run)
     return parser
