@@ -10,6 +10,7 @@ from keras_acorl.models.composite_model import CompositeModel
 from keras_acorl.models.composite_model import deserialize_sub_models
 from keras_acorl.models.composite_model import freeze
 from keras_acorl.models.composite_model import serialize_optional
+from keras_acorl.unit_normalize import unit_normalize
 
 METHODS = ("mean_probs", "mean_logits", "weighted_probs", "concat")
 MEMBER_OUTPUTS = ("logits", "probs")
@@ -333,7 +334,8 @@ class FusionEnsemble(CompositeModel):
             ]
             if self.normalize_representations:
                 features = [
-                    keras.ops.normalize(f, axis=-1, order=2) for f in features
+                    unit_normalize(f, epsilon=keras.config.epsilon())
+                    for f in features
                 ]
             features = keras.ops.concatenate(features, axis=-1)
             if self.head is None:

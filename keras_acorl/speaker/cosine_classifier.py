@@ -1,6 +1,7 @@
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
+from keras_acorl.unit_normalize import unit_normalize
 
 
 @keras.saving.register_keras_serializable(package="keras_acorl")
@@ -63,12 +64,8 @@ class CosineClassifier(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
-        embeddings = keras.ops.normalize(
-            inputs, axis=-1, order=2, epsilon=self.epsilon
-        )
-        kernel = keras.ops.normalize(
-            self.kernel, axis=0, order=2, epsilon=self.epsilon
-        )
+        embeddings = unit_normalize(inputs, axis=-1, epsilon=self.epsilon)
+        kernel = unit_normalize(self.kernel, axis=0, epsilon=self.epsilon)
         return keras.ops.matmul(embeddings, kernel)
 
     def compute_output_shape(self, input_shape):
