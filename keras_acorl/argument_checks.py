@@ -129,30 +129,26 @@ def check_choice(value, choices, argument):
 def check_positive_int(value, argument):
     """`value` must be an int >= 1 (a Python or NumPy integer, not a bool);
     returns it as an int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"`{argument}` must be a positive int. Received: "
-            f"{argument}={value!r} of type {type(value).__name__}"
-        )
-    if value < 1:
-        raise ValueError(
-            f"`{argument}` must be a positive int. Received: {argument}={value}"
-        )
-    return int(value)
+    return _check_int_in(value, argument, 1, None, "a positive int")
 
 
 def check_seed(value, argument="seed"):
     """`value` must be an int in `[0, 2**32)` (what NumPy, scikit-learn and
     TensorFlow accept as a seed); returns it as an int."""
+    return _check_int_in(value, argument, 0, 2**32, "an int in [0, 2**32)")
+
+
+def _check_int_in(value, argument, low, high, expected):
+    """`value` must be an integer (not a bool) with `low <= value` and,
+    unless `high` is None, `value < high`; `expected` describes that."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"`{argument}` must be an int in [0, 2**32). Received: "
+            f"`{argument}` must be {expected}. Received: "
             f"{argument}={value!r} of type {type(value).__name__}"
         )
-    if not 0 <= value < 2**32:
+    if value < low or (high is not None and value >= high):
         raise ValueError(
-            f"`{argument}` must be an int in [0, 2**32). Received: "
-            f"{argument}={value}"
+            f"`{argument}` must be {expected}. Received: {argument}={value}"
         )
     return int(value)
 
