@@ -1,6 +1,18 @@
 import os
+import tempfile
 
 import pytest
+
+# JAX: one compilation cache for the whole run, child processes included
+# (they inherit the environment). Many tests compile the same small
+# programs; in a cold run on tests/test_complementary_model.py this cut
+# the CPU time by about a fifth. Set before Keras imports JAX.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix="keras-acorl-jax-cache-"
+    )
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 # Detailed assert messages in the shared helpers too (before they load).
 pytest.register_assert_rewrite("tests.helpers", "tests.test_case")
