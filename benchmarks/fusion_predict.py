@@ -24,10 +24,7 @@ import numpy as np
 
 import keras_acorl
 from benchmarks import harness
-from keras_acorl.zoo import small_cnn
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 NUM_MEMBERS = 3
 
 SEQUENTIAL = "sequential member predicts + mean"
@@ -41,22 +38,14 @@ def softmax(logits):
 
 
 def main(argv=None):
-    parser = harness.parser(__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=4096)
-    parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.samples, args.repeats = 256, 3
-    keras.utils.set_random_seed(0)
-    x = np.random.default_rng(0).random(
-        (args.samples, *INPUT_SHAPE), dtype=np.float32
+    parser = harness.parser(
+        __doc__.splitlines()[0], samples=4096, batch_size=32
     )
-    members = [
-        small_cnn(INPUT_SHAPE, NUM_CLASSES, width=16, name=f"member_{k}")
-        for k in range(NUM_MEMBERS)
-    ]
+    args = harness.parse(parser, argv)
+    x, _ = harness.image_data(args.samples)
+    members = [harness.cnn(16, f"member_{k}") for k in range(NUM_MEMBERS)]
     fused = keras_acorl.FusionEnsemble(members, method="mean_probs")
-    inputs = keras.Input(INPUT_SHAPE)
+    inputs = keras.Input(harness.INPUT_SHAPE)
     naive = keras.Model(
         inputs,
         keras.layers.Average()(
@@ -79,18 +68,13 @@ def main(argv=None):
     np.testing.assert_allclose(
         configs[FUSED](), sequential(), rtol=1e-4, atol=1e-6
     )
-    print(f"## FusionEnsemble.predict ({harness.machine()})\n")
-    print(
+    walls, cpus = harness.run(
+        configs,
+        args,
+        "FusionEnsemble.predict",
         f"{NUM_MEMBERS} small_cnn(width=16) members, {args.samples} images "
-        f"28x28x1, batch {batch}.\n"
+        f"28x28x1, batch {batch}.",
     )
-    walls, cpus, peaks = harness.measure(
-        configs, args.repeats, args.max_seconds
-    )
-    harness.print_times(
-        walls, cpus, peaks, dict.fromkeys(configs, args.samples)
-    )
-    print()
     met = harness.print_ratios(
         [
             (
@@ -109,7 +93,7 @@ def main(argv=None):
         walls,
         cpus,
     )
-    return 0 if met or args.quick else 1
+    return harness.exit_status(met, args)
 
 
 if __name__ == "__main__":
