@@ -19,9 +19,6 @@ KERAS_BACKEND=jax python -m benchmarks.complementary_epoch
 import statistics
 import sys
 
-import keras
-
-import keras_acorl
 from benchmarks import harness
 
 PLAIN = "plain fit of the alliance classifier"
@@ -31,40 +28,19 @@ LIVE = "ComplementaryModel, live bases"
 BASES = "base forward (predict of the 2 bases)"
 
 
-def complementary(bases, name):
-    encoder, head, _ = harness.alliance_and_classifier(name=name)
-    model = keras_acorl.ComplementaryModel(
-        bases,
-        encoder,
-        head=head,
-        base_representation="embedding",
-        gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
-        total_steps=10**6,
-        name=f"acorl_{name}",
-    )
-    model.compile(optimizer="adam", loss=harness.sparse_ce())
-    return model
-
-
 def main(argv=None):
-    parser = harness.parser(__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=2048)
-    parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.samples, args.repeats = 256, 3
-    keras.utils.set_random_seed(0)
+    args = harness.parse(harness.parser(__doc__.splitlines()[0]), argv)
     x, y = harness.image_data(args.samples)
     bases = [harness.cnn(16, f"base_{k}") for k in range(2)]
     _, _, plain = harness.alliance_and_classifier(name="plain")
     plain.compile(optimizer="adam", loss=harness.sparse_ce())
-    cached_model = complementary(bases, "cached")
+    cached_model = harness.complementary(bases, "cached")
     cached = cached_model.precompute(x)
-    dataset_model = complementary(bases, "dataset")
+    dataset_model = harness.complementary(bases, "dataset")
     dataset = dataset_model.precompute_dataset(
         x, y, batch_size=args.batch_size, shuffle=False
     )
-    live_model = complementary(bases, "live")
+    live_model = harness.complementary(bases, "live")
     extractors = live_model.precompute_models()
     batch = args.batch_size
 
@@ -77,18 +53,13 @@ def main(argv=None):
             e.predict(x, batch_size=batch, verbose=0) for e in extractors
         ],
     }
-    print(f"## ComplementaryModel epoch ({harness.machine()})\n")
-    print(
+    walls, cpus = harness.run(
+        configs,
+        args,
+        "ComplementaryModel epoch",
         f"{args.samples} images 28x28x1, batch {batch}, 2 bases "
-        "small_cnn(16), alliance small_cnn(8).\n"
+        "small_cnn(16), alliance small_cnn(8).",
     )
-    walls, cpus, peaks = harness.measure(
-        configs, args.repeats, args.max_seconds
-    )
-    harness.print_times(
-        walls, cpus, peaks, dict.fromkeys(configs, args.samples)
-    )
-    print()
     base_share = statistics.median(
         b / p for b, p in zip(walls[BASES], walls[PLAIN])
     )
@@ -103,7 +74,7 @@ def main(argv=None):
         walls,
         cpus,
     )
-    return 0 if met or args.quick else 1
+    return harness.exit_status(met, args)
 
 
 if __name__ == "__main__":

@@ -24,32 +24,14 @@ ON = "DANNRamp schedule + GradientReversalScheduler callback"
 OFF = "no schedule"
 
 
-def model(bases, schedule, name):
-    encoder, head, _ = harness.alliance_and_classifier(name=name)
-    result = keras_acorl.ComplementaryModel(
-        bases,
-        encoder,
-        head=head,
-        base_representation="embedding",
-        gradient_reversal_schedule=schedule,
-        name=name,
-    )
-    result.compile(optimizer="adam", loss=harness.sparse_ce())
-    return result
-
-
 def main(argv=None):
-    parser = harness.parser(__doc__.splitlines()[0], repeats=15)
-    parser.add_argument("--samples", type=int, default=2048)
-    parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.samples, args.repeats = 256, 3
-    keras.utils.set_random_seed(0)
+    args = harness.parse(
+        harness.parser(__doc__.splitlines()[0], repeats=15), argv
+    )
     x, y = harness.image_data(args.samples)
     bases = [harness.cnn(16, f"base_{k}") for k in range(2)]
-    on = model(bases, keras_acorl.schedules.DANNRamp(), "on")
-    off = model(bases, None, "off")
+    on = harness.complementary(bases, "on", total_steps=None)
+    off = harness.complementary(bases, "off", schedule=None)
     cached = on.precompute(x)
     scheduler = keras_acorl.callbacks.GradientReversalScheduler()
     batch = args.batch_size
@@ -66,20 +48,17 @@ def main(argv=None):
         )
 
     configs = {ON: lambda: fit(on, [scheduler]), OFF: lambda: fit(off, [])}
-    print(f"## Gradient-reversal schedule ({harness.machine()})\n")
-    print(f"{args.samples} images 28x28x1, batch {batch}, cached bases.\n")
-    walls, cpus, peaks = harness.measure(
-        configs, args.repeats, args.max_seconds
+    walls, cpus = harness.run(
+        configs,
+        args,
+        "Gradient-reversal schedule",
+        f"{args.samples} images 28x28x1, batch {batch}, cached bases.",
     )
-    harness.print_times(
-        walls, cpus, peaks, dict.fromkeys(configs, args.samples)
-    )
-    print()
     target = 1.02 if keras.backend.backend() == "jax" else None
     met = harness.print_ratios(
         [("schedule on / off", ON, OFF, target)], walls, cpus
     )
-    return 0 if met or args.quick else 1
+    return harness.exit_status(met, args)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,16 @@ import time
 import keras
 import numpy as np
 
+import keras_acorl
 from keras_acorl.zoo import small_cnn
 from keras_acorl.zoo import split_encoder_head
 
 
-def parser(description, repeats=9, max_seconds=150.0):
+def parser(
+    description, repeats=9, max_seconds=150.0, samples=2048, batch_size=64
+):
+    """The options every benchmark takes: `--repeats`, `--max-seconds`,
+    `--quick`, `--samples` and `--batch-size`."""
     result = argparse.ArgumentParser(description=description)
     result.add_argument(
         "--repeats", type=int, default=repeats, help="Most timing cycles."
@@ -41,7 +46,19 @@ def parser(description, repeats=9, max_seconds=150.0):
         action="store_true",
         help="Smoke test: tiny data, 3 cycles (the numbers mean nothing).",
     )
+    result.add_argument("--samples", type=int, default=samples)
+    result.add_argument("--batch-size", type=int, default=batch_size)
     return result
+
+
+def parse(argument_parser, argv=None):
+    """`argument_parser.parse_args(argv)`, with `--quick` applied (256
+    samples, 3 cycles), after seeding Keras with 0."""
+    args = argument_parser.parse_args(argv)
+    if args.quick:
+        args.samples, args.repeats = 256, 3
+    keras.utils.set_random_seed(0)
+    return args
 
 
 def peak_memory_mb():
@@ -95,6 +112,23 @@ def measure(configs, repeats, max_seconds, warmups=2):
         if cycle >= 2 and time.perf_counter() - start > max_seconds:
             break
     return walls, cpus, peaks
+
+
+def run(configs, args, title, workload):
+    """Prints the title (with `machine()`) and the workload line, times
+    `configs` (see `measure`) and prints their times, each run counting
+    `args.samples` samples. Returns `(walls, cpus)`."""
+    print(f"## {title} ({machine()})\n")
+    print(f"{workload}\n")
+    walls, cpus, peaks = measure(configs, args.repeats, args.max_seconds)
+    print_times(walls, cpus, peaks, dict.fromkeys(configs, args.samples))
+    print()
+    return walls, cpus
+
+
+def exit_status(met, args):
+    """0 when every target is met (or for `--quick`), else 1."""
+    return 0 if met or args.quick else 1
 
 
 def median_ratio(candidate, baseline):
@@ -170,6 +204,26 @@ def alliance_and_classifier(width=8, name="alliance"):
     model.set_weights(classifier.get_weights())
     encoder, head = split_encoder_head(model)
     return encoder, head, classifier
+
+
+def complementary(bases, name, schedule="dann", total_steps=10**6):
+    """A compiled `ComplementaryModel` over the frozen `bases` (their
+    `"embedding"` layers), alliance from `alliance_and_classifier`.
+    `schedule`: `"dann"` (`schedules.DANNRamp()`, the default) or None."""
+    encoder, head, _ = alliance_and_classifier(name=name)
+    model = keras_acorl.ComplementaryModel(
+        bases,
+        encoder,
+        head=head,
+        base_representation="embedding",
+        gradient_reversal_schedule=(
+            keras_acorl.schedules.DANNRamp() if schedule == "dann" else None
+        ),
+        total_steps=total_steps if schedule == "dann" else None,
+        name=f"acorl_{name}",
+    )
+    model.compile(optimizer="adam", loss=sparse_ce())
+    return model
 
 
 def fit_epoch(model, x, y=None, batch_size=64):

@@ -16,8 +16,6 @@ import cProfile
 import pstats
 import sys
 
-import keras
-
 import keras_acorl
 from benchmarks import harness
 
@@ -28,13 +26,8 @@ CACHED = f"MEALDistiller, {NUM_TEACHERS} teachers, precomputed"
 
 def main(argv=None):
     parser = harness.parser(__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=2048)
-    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--profile", action="store_true")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.samples, args.repeats = 256, 3
-    keras.utils.set_random_seed(0)
+    args = harness.parse(parser, argv)
     x, y = harness.image_data(args.samples)
     teachers = [harness.cnn(16, f"teacher_{k}") for k in range(NUM_TEACHERS)]
     alone = harness.cnn(8, "student_alone")
@@ -55,15 +48,12 @@ def main(argv=None):
         ALONE: lambda: harness.fit_epoch(alone, x, y, batch),
         CACHED: lambda: harness.fit_epoch(distiller, cached, y, batch),
     }
-    print(f"## MEALDistiller precomputed ({harness.machine()})\n")
-    print(f"{args.samples} images 28x28x1, batch {batch}.\n")
-    walls, cpus, peaks = harness.measure(
-        configs, args.repeats, args.max_seconds
+    walls, cpus = harness.run(
+        configs,
+        args,
+        "MEALDistiller precomputed",
+        f"{args.samples} images 28x28x1, batch {batch}.",
     )
-    harness.print_times(
-        walls, cpus, peaks, dict.fromkeys(configs, args.samples)
-    )
-    print()
     met = harness.print_ratios(
         [("precomputed / student alone", CACHED, ALONE, 1.10)], walls, cpus
     )
@@ -78,7 +68,7 @@ def main(argv=None):
                 "tottime"
             ).print_stats(12)
             print("```")
-    return 0 if met or args.quick else 1
+    return harness.exit_status(met, args)
 
 
 if __name__ == "__main__":
