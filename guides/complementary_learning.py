@@ -378,10 +378,18 @@ print(
   that script, more independent members, a bag of fold models or a
   distilled ensemble are the safer use of the compute.
 
-The same comparison runs from the command line, with training curves and
-a Markdown report:
+The same comparison runs from the command line, with a fair protocol:
+the new models get the first base's architecture, every labeled model
+trains until its accuracy on a held-out validation split stops improving
+(`keras.callbacks.EarlyStopping`, best weights kept, the same budget for
+the independent model and every alliance), fusion is reported with equal
+weights and with the new model's weight fitted on the validation split,
+and each objective is compared with the independent model per seed (paired
+differences, 95% t-interval, both-wrong rate). Several objectives share
+one run and the bases' cached outputs:
 
 ```
-keras-acorl demo --output-dir outputs/demo --seed 0
+keras-acorl reproduce image --seeds 0 1 2 3 4 \
+    --objectives adversarial,ensemble=1.0,input_gradient=1.0
 ```
 """
