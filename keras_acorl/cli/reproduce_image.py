@@ -34,7 +34,7 @@ DEFAULT_DATASET = "cluttered_mnist5k"
 DATASETS = ("mnist5k", "digits", "cluttered_mnist5k", "cluttered_digits")
 DEFAULT_BASES = ("cnn", "resnet")
 DEFAULT_ADVERSARIAL_WEIGHT = 0.5
-DEFAULT_EPOCHS = 6
+DEFAULT_EPOCHS = 5
 DEFAULT_PATIENCE = 2
 VALIDATION_FRACTION = 0.1
 # The library's default objective (ComplementaryModel(objective=...)).
@@ -337,7 +337,7 @@ def run_image_reproduction(
         quick: bool. 256 training and 128 test images, 1 epoch.
         bases: list of family names (`"cnn"`, `"cnn_narrow"`, `"resnet"`,
             `"mobilenet"`), one base model each.
-        epochs: int or None. Most epochs per model. None: 6 (1 when
+        epochs: int or None. Most epochs per model. None: 5 (1 when
             `quick`).
         batch_size: int. Batch size of every training run.
         adversarial_weight: float >= 0. Weight of each alliance's
