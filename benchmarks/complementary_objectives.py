@@ -14,7 +14,11 @@ fusion weights):
    permutation per epoch from the seed): `independent`
    (`adversarial_weight=0`: plain training) and each objective of
    `keras_acorl.objectives` at its weight (`--weights`), with the DANN
-   ramp over the whole run;
+   ramp over the maximal run. Base and partners train until their
+   accuracy on the held-out split stops improving
+   (`keras.callbacks.EarlyStopping`, `--patience` epochs, best weights
+   restored; at most `--epochs`), so every partner is compared at its
+   best and no variant gets a larger budget;
 3. base and partner are fused by averaging their probabilities (equal
    weights) and with the partner's weight fitted on the held-out split
    (log-loss, grid 0..1).
@@ -28,7 +32,7 @@ the base embedding; then the paired difference to the independent partner
 ```
 KERAS_BACKEND=jax python benchmarks/complementary_objectives.py
 KERAS_BACKEND=jax python benchmarks/complementary_objectives.py \\
-    --seeds 0 1 2 3 4 --epochs 6 --objectives ensemble independence
+    --seeds 0 1 2 3 4 --epochs 30 --patience 4 --objectives ensemble
 ```
 """
 
@@ -71,7 +75,15 @@ SPECS = {
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument(
+        "--epochs", type=int, default=30, help="Most epochs per model."
+    )
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=4,
+        help="Epochs without a better held-out accuracy before stopping.",
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=8)
     parser.add_argument("--val", type=int, default=500)
@@ -141,13 +153,56 @@ def compile_model(model):
     return model
 
 
+class SeededBatches(keras.utils.PyDataset):
+    """Batches of `(x, y)` in one permutation per epoch drawn from `seed`,
+    so models fitted on it see the same batch order on every backend
+    (`fit(shuffle=True)` draws it from the backend's generator)."""
+
+    def __init__(self, x, y, batch_size, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.rng = np.random.default_rng([seed, 7])
+        self.order = self.rng.permutation(len(y))
+
+    def __len__(self):
+        return -(-len(self.y) // self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[
+            index * self.batch_size : (index + 1) * self.batch_size
+        ]
+        x = keras.tree.map_structure(lambda a: a[rows], self.x)
+        return x, self.y[rows]
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(len(self.y))
+
+
+def early_stopping(args):
+    return keras.callbacks.EarlyStopping(
+        monitor="val_accuracy",
+        mode="max",
+        patience=args.patience,
+        restore_best_weights=True,
+    )
+
+
+def best_epoch(history):
+    return int(np.argmax(history.history["val_accuracy"])) + 1
+
+
 def train_base(args, data, seed):
     keras.utils.set_random_seed(seed)
     x, y = data["train"]
     base = small_cnn(x.shape[1:], NUM_CLASSES, width=args.width, name="base")
-    compile_model(base).fit(
-        x, y, epochs=args.epochs, batch_size=args.batch_size, verbose=0
+    history = compile_model(base).fit(
+        SeededBatches(x, y, args.batch_size, seed + 500),
+        epochs=args.epochs,
+        validation_data=data["val"],
+        callbacks=[early_stopping(args)],
+        verbose=0,
     )
+    base.best_epoch = best_epoch(history)
     outputs = keras.Model(
         base.input, [base.get_layer("embedding").output, base.output]
     )
@@ -179,20 +234,22 @@ def train_partner(args, data, base, cache, seed, initial, name, weight):
         total_steps=args.epochs * steps,
     )
     compile_model(model)
-    quantity = cache["train"][0 if spec == "embedding" else 1]
-    rng = np.random.default_rng([seed, 7])
-    for _ in range(args.epochs):
-        order = rng.permutation(len(x))
-        batch = {"inputs": x[order], "base_representations": [quantity[order]]}
-        model.fit(
-            batch,
-            y[order],
-            batch_size=args.batch_size,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-        )
-    results = {}
+    index = 0 if spec == "embedding" else 1
+
+    def inputs(split):
+        return {
+            "inputs": data[split][0],
+            "base_representations": [cache[split][index]],
+        }
+
+    history = model.fit(
+        SeededBatches(inputs("train"), y, args.batch_size, seed),
+        epochs=args.epochs,
+        validation_data=(inputs("val"), data["val"][1]),
+        callbacks=[early_stopping(args)],
+        verbose=0,
+    )
+    results = {"epochs": best_epoch(history)}
     for split in ("val", "test"):
         results[split] = model.classifier.predict(
             data[split][0], batch_size=256, verbose=0
@@ -222,6 +279,7 @@ def measure(data, cache, partner, embedding):
     fitted = (1 - w) * softmax(base_test) + w * softmax(partner["test"])
     return {
         "partner": float(np.mean(pred == y_test)),
+        "epochs": partner["epochs"],
         "fused": float(np.mean(fused.argmax(-1) == y_test)),
         "fused_fitted": float(np.mean(fitted.argmax(-1) == y_test)),
         "fitted_weight": w,
@@ -251,20 +309,22 @@ def report(args, rows, base_accuracy):
     print()
     print(
         f"Cluttered MNIST-5k, base and partner small_cnn(width={args.width}),"
-        f" {args.epochs} epochs, seeds {args.seeds}, backend "
+        f" early stopping (patience {args.patience}, at most {args.epochs}"
+        f" epochs), seeds {args.seeds}, backend "
         f"{keras.backend.backend()}. Base alone: {mean_std(base_accuracy)}."
     )
     print()
     print(
-        "| partner | weight | partner acc | fused acc (equal) | fused acc "
-        "(val-fitted) | both wrong | disagreement | CKA to base |"
+        "| partner | weight | best epoch | partner acc | fused acc (equal) "
+        "| fused acc (val-fitted) | both wrong | disagreement | CKA to base |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
         r = rows[name]
         weight = 0.0 if name == "independent" else args.weight_of[name]
         print(
-            f"| {name} | {weight} | {mean_std(r['partner'])} | "
+            f"| {name} | {weight} | {mean_std(r['epochs'])} | "
+            f"{mean_std(r['partner'])} | "
             f"{mean_std(r['fused'])} | {mean_std(r['fused_fitted'])} | "
             f"{mean_std(r['both_wrong'])} | {mean_std(r['disagreement'])} | "
             f"{mean_std(r['cka'])} |"

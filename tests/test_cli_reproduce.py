@@ -17,14 +17,29 @@ from tests.subprocess_run import run_python
 ROWS = (
     "| base cnn_narrow",
     "| independent",
-    "| ACoRL alliance",
+    "| ACoRL alliance (cnn_narrow, adversarial 0.5)",
+    "| ACoRL alliance (cnn_narrow, ensemble 1.0)",
     "| MEAL student",
-    "| traditional fusion",
-    "| ACoRL fusion",
+    "| traditional fusion (bases + independent)",
+    "| ACoRL fusion (bases + alliance, ensemble)",
+    "| traditional fusion (bases + independent, weight fitted on validation)",
+    "| ACoRL fusion (bases + alliance, ensemble, weight fitted on validation)",
+    "| adversarial 0.5 | 1.0 ± 0.0 |",
+    "| ensemble 1.0 | 1.0 ± 0.0 |",
 )
 # One small base keeps the run short; the families are tested in
-# test_zoo_backbones.py.
-QUICK = ["reproduce", "image", "--quick", "--bases", "cnn_narrow"]
+# test_zoo_backbones.py. Two objectives: one alliance each.
+QUICK = [
+    "reproduce",
+    "image",
+    "--quick",
+    "--bases",
+    "cnn_narrow",
+    "--objectives",
+    "adversarial,ensemble=1",
+    "--members",
+    "2",
+]
 
 
 def test_reproduce_image_quick_and_resume(tmp_path, capsys):
@@ -35,7 +50,8 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     # the child's start-up (imports) time.
     argv = [*QUICK, "--output-dir", str(output_dir)]
     out = run_python(["-m", "keras_acorl.cli.main", *argv]).stdout
-    assert "[1/6] seed 0: base model base_cnn_narrow" in out
+    assert "[1/9] seed 0: base model base_cnn_narrow" in out
+    assert "growing ensemble: member 2 against the frozen members 1..1" in out
     assert "reusing" not in out and "| ACoRL fusion" in out
 
     report = (output_dir / "report.md").read_text()
@@ -43,7 +59,8 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     for row in ROWS:
         assert row in report
     assert "quick mode" in report and "ACoRL fusion - traditional" in report
-    for png in ("accuracy.png", "training_curves.png", "cka.png"):
+    assert "The complementary ensemble of 2 members matches" in report
+    for png in ("accuracy.png", "training_curves.png", "cka.png", "growth.png"):
         assert (output_dir / png).read_bytes().startswith(b"\x89PNG")
     assert "| base_cnn_narrow vs alliance |" in report
     grid = output_dir / "complementarity_attribution_grid.png"
@@ -52,18 +69,46 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     assert first["config"]["backend"] == keras.backend.backend()
     run = first["runs"]["0"]
     names = run["cka"]["names"]
-    assert names == ["base_cnn_narrow", "independent", "alliance", "student"]
+    assert names == [
+        "base_cnn_narrow",
+        "independent",
+        "alliance",
+        "alliance_ensemble",
+        "student",
+    ]
     for i in range(len(names)):
         assert run["cka"]["matrix"][i][i] == pytest.approx(1.0)
     accuracy = run["accuracy"]
     assert (
         f"traditional fusion {accuracy['traditional_fusion']:.4f}, "
-        f"ACoRL fusion {accuracy['acorl_fusion']:.4f}"
+        f"acorl_fusion {accuracy['acorl_fusion']:.4f}, "
+        f"acorl_fusion_ensemble {accuracy['acorl_fusion_ensemble']:.4f}"
     ) in out
     acorl = (
-        f"| ACoRL fusion (bases + alliance) | {accuracy['acorl_fusion']:.4f}"
+        "| ACoRL fusion (bases + alliance, adversarial) | "
+        f"{accuracy['acorl_fusion']:.4f}"
     )
     assert acorl in report
+    # One base: no fitted weight can do worse on validation than the base
+    # alone (weight 0), and joint errors are errors of each model.
+    for name in ("independent", "alliance", "alliance_ensemble"):
+        assert run["both_wrong"][name] <= 1 - accuracy[name] + 1e-9
+        assert run["both_wrong"][name] <= 1 - accuracy["base_cnn_narrow"]
+    assert set(run["fusion_weights"]) == {
+        "traditional_fusion",
+        "acorl_fusion",
+        "acorl_fusion_ensemble",
+    }
+    assert all(0 <= w <= 1 for w in run["fusion_weights"].values())
+    paired = first["paired"]["alliance_ensemble"]
+    assert paired["fused"] == [
+        accuracy["acorl_fusion_ensemble"] - accuracy["traditional_fusion"]
+    ]
+    assert first["config"]["new_model"] == "cnn_narrow"
+    # Growth starts from the first base alone.
+    for curve in ("independent", "complementary"):
+        assert len(run["growth"][curve]) == 2
+        assert run["growth"][curve][0] == accuracy["base_cnn_narrow"]
     pairs = run["complementarity"]["pairs"]
     assert set(pairs) >= {
         "base_cnn_narrow|independent",
@@ -76,7 +121,10 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     saved = sorted(p.name for p in (config_dir / "seed_0").glob("*.keras"))
     assert saved == [
         "alliance.keras",
+        "alliance_ensemble.keras",
         "base_cnn_narrow.keras",
+        "grow_alliance_2.keras",
+        "grow_independent_2.keras",
         "independent.keras",
         "student.keras",
     ]
@@ -86,7 +134,7 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     os.remove(config_dir / "seed_0" / "student.keras")
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.count("reusing ") == 3
+    assert out.count("reusing ") == 6
     assert "saved " in out and "student.keras" in out
     second = json.loads((output_dir / "results.json").read_text())
     assert second["runs"]["0"]["accuracy"] == pytest.approx(run["accuracy"])
@@ -145,6 +193,7 @@ def test_parser_defaults_and_demo_alias(capsys):
     assert args.seeds is None and args.epochs is None
     assert args.dataset == "cluttered_mnist5k"
     assert args.bases == ["cnn", "resnet"]
+    assert args.objectives is None and args.patience == 2
     demo_args = build_parser().parse_args(["demo"])
     assert demo_args.func is reproduce_image.run_from_args
     assert demo_args.output_dir.replace("\\", "/") == "outputs/demo"
@@ -153,6 +202,9 @@ def test_parser_defaults_and_demo_alias(capsys):
         main(["reproduce", "image", "--epochs", "0"])
     with pytest.raises(SystemExit):
         main(["reproduce", "image", "--backend", "numpy"])
+    with pytest.raises(SystemExit):
+        main(["reproduce", "image", "--objectives", "adversarial,nope"])
+    assert "`objectives` entries must be one of" in capsys.readouterr().err
     capsys.readouterr()
     assert main(["reproduce"]) == 2  # No task: prints help.
     assert "image" in capsys.readouterr().out

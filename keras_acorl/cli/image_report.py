@@ -8,20 +8,46 @@ import os
 import numpy as np
 
 from keras_acorl.cli import complementarity_section
-
-ROWS = (
-    ("independent", "independent ({new})"),
-    ("alliance", "ACoRL alliance ({new})"),
-    ("student", "MEAL student ({new}, from the bases, no labels)"),
-    ("base_fusion", "fusion of the bases"),
-    ("traditional_fusion", "traditional fusion (bases + independent)"),
-    ("acorl_fusion", "ACoRL fusion (bases + alliance)"),
-)
+from keras_acorl.cli import fusion_protocol
 
 
-def _rows(bases):
-    rows = [(f"base_{family}", f"base {family}") for family in bases]
-    return rows + [(name, text.format(new="cnn_narrow")) for name, text in ROWS]
+def _alliances(config):
+    """`[(objective, weight, alliance row, fusion row), ...]`."""
+    from keras_acorl.cli.reproduce_image import alliance_names
+
+    objectives = config["objectives"]
+    return [
+        (objective, weight, alliance, fusion)
+        for (objective, weight), (alliance, fusion) in zip(
+            objectives, alliance_names(objectives)
+        )
+    ]
+
+
+def _rows(config):
+    new = config["new_model"]
+    alliances = _alliances(config)
+    rows = [(f"base_{family}", f"base {family}") for family in config["bases"]]
+    rows.append(("independent", f"independent ({new})"))
+    rows += [
+        (alliance, f"ACoRL alliance ({new}, {objective} {weight})")
+        for objective, weight, alliance, _ in alliances
+    ]
+    rows.append(("student", f"MEAL student ({new}, from the bases, no labels)"))
+    rows.append(("base_fusion", "fusion of the bases"))
+    fusions = [
+        ("traditional_fusion", "traditional fusion (bases + independent")
+    ]
+    fusions += [
+        (fusion, f"ACoRL fusion (bases + alliance, {objective}")
+        for objective, _, _, fusion in alliances
+    ]
+    rows += [(name, text + ")") for name, text in fusions]
+    rows += [
+        (f"{name}_fitted", text + ", weight fitted on validation)")
+        for name, text in fusions
+    ]
+    return rows
 
 
 def summarize(runs):
@@ -49,19 +75,19 @@ def mean_cka(runs):
     return first["names"], matrix
 
 
-def format_table(runs, bases):
+def format_table(runs, config):
     """The results as a Markdown table: mean ± std over seeds, range, per
     seed, CKA to the bases and probe R² from them."""
     summary = summarize(runs)
     names, cka = mean_cka(runs)
-    base_rows = [names.index(f"base_{family}") for family in bases]
+    base_rows = [names.index(f"base_{family}") for family in config["bases"]]
     seeds = list(runs)
     lines = [
         "| Model | Test accuracy (mean ± std) | min – max | per seed "
         "| mean CKA to bases | probe R² from bases |",
         "|---|---|---|---|---|---|",
     ]
-    for name, description in _rows(bases):
+    for name, description in _rows(config):
         if name not in summary:
             continue
         row = summary[name]
@@ -82,30 +108,85 @@ def format_table(runs, bases):
     return "\n".join(lines)
 
 
+def paired(runs, config):
+    """Per objective, per-seed differences to the independent model (in
+    accuracy units): the new model's own accuracy, the fusion with equal
+    and with fitted weights, the both-wrong rate; and the best epochs."""
+    result = {}
+    for objective, weight, alliance, fusion in _alliances(config):
+
+        def diff(new, old, key="accuracy"):
+            return [run[key][new] - run[key][old] for run in runs.values()]
+
+        result[alliance] = {
+            "objective": objective,
+            "weight": weight,
+            "partner": diff(alliance, "independent"),
+            "fused": diff(fusion, "traditional_fusion"),
+            "fused_fitted": diff(
+                f"{fusion}_fitted", "traditional_fusion_fitted"
+            ),
+            "both_wrong": diff(alliance, "independent", key="both_wrong"),
+        }
+    return result
+
+
+def format_paired(runs, config):
+    """Markdown table of `paired` with 95% t-intervals (points), the
+    both-wrong rates and best epochs (mean ± std over seeds)."""
+
+    def mean_std(values, scale=1.0, digits=4):
+        values = scale * np.asarray(values, dtype=float)
+        return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+    def over_seeds(key, name):
+        return [run[key][name] for run in runs.values()]
+
+    lines = [
+        "| New model | best epoch | both wrong with the bases "
+        "| Δ own accuracy | Δ fused (equal) | Δ fused (val-fitted) |",
+        "|---|---|---|---|---|---|",
+        "| independent "
+        f"| {mean_std(over_seeds('best_epoch', 'independent'), digits=1)} "
+        f"| {mean_std(over_seeds('both_wrong', 'independent'))} | | | |",
+    ]
+    for alliance, d in paired(runs, config).items():
+        cells = [
+            f"{d['objective']} {d['weight']}",
+            mean_std(over_seeds("best_epoch", alliance), digits=1),
+            mean_std(over_seeds("both_wrong", alliance)),
+            *(
+                fusion_protocol.format_interval(d[key])
+                for key in ("partner", "fused", "fused_fitted")
+            ),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def fusion_gain(runs):
-    """One line: ACoRL fusion minus traditional fusion, mean ± std over
-    seeds of the per-seed difference, and how many seeds it won."""
+    """One line: ACoRL fusion minus traditional fusion (equal weights),
+    the per-seed paired difference with its 95% t-interval, and how many
+    seeds it won."""
     gains = [
-        100.0
-        * (
-            run["accuracy"]["acorl_fusion"]
-            - run["accuracy"]["traditional_fusion"]
-        )
+        run["accuracy"]["acorl_fusion"] - run["accuracy"]["traditional_fusion"]
         for run in runs.values()
     ]
     wins = sum(g > 0 for g in gains)
     ties = sum(g == 0 for g in gains)
     return (
-        f"ACoRL fusion - traditional fusion: {np.mean(gains):+.2f} ± "
-        f"{np.std(gains):.2f} points of test accuracy over {len(gains)} "
-        f"seed(s) (ACoRL ahead in {wins}, tied in {ties})."
+        "ACoRL fusion - traditional fusion: "
+        f"{fusion_protocol.format_interval(gains)} points of test accuracy "
+        f"(mean [95% t-interval]) over {len(gains)} seed(s), std "
+        f"{100 * np.std(gains):.2f} (ACoRL ahead in {wins}, tied in {ties})."
     )
 
 
 def write_report(output_dir, config, runs, bases, seconds):
     """Writes `report.md`, `results.json` and the PNGs; returns the results
-    dict (also holding `table` and `gain`)."""
-    table = format_table(runs, bases)
+    dict (also holding `table`, `paired_table` and `gain`)."""
+    table = format_table(runs, config)
+    paired_table = format_paired(runs, config)
     gain = fusion_gain(runs)
     paths = {
         "accuracy_plot": os.path.join(output_dir, "accuracy.png"),
@@ -115,20 +196,30 @@ def write_report(output_dir, config, runs, bases, seconds):
         "results": os.path.join(output_dir, "results.json"),
     }
     summary = summarize(runs)
-    _plot_accuracy(summary, bases, paths["accuracy_plot"])
+    _plot_accuracy(summary, config, paths["accuracy_plot"])
     _plot_curves(runs, paths["curves"])
     _plot_cka(*mean_cka(runs), paths["cka_plot"])
     section = complementarity_section.write_section(
         runs, output_dir, [f"base_{family}" for family in bases]
     )
+    if config.get("members", 1) > 1:
+        from keras_acorl.cli import growing_ensemble
+
+        paths["growth_plot"] = os.path.join(output_dir, "growth.png")
+        growing_ensemble.plot(runs.values(), paths["growth_plot"])
+        section += "\n" + "\n".join(
+            growing_ensemble.report_lines(runs.values())
+        )
     with open(paths["report"], "w") as f:
-        f.write(_report(config, table, gain, seconds) + section)
+        f.write(_report(config, table, paired_table, gain, seconds) + section)
     results = {
         "config": config,
         "runs": runs,
         "summary": summary,
         "seconds": seconds,
         "table": table,
+        "paired_table": paired_table,
+        "paired": paired(runs, config),
         "gain": gain,
         **paths,
     }
@@ -137,30 +228,49 @@ def write_report(output_dir, config, runs, bases, seconds):
     return results
 
 
-def _report(config, table, gain, seconds):
+def _report(config, table, paired_table, gain, seconds):
     seeds = ", ".join(str(s) for s in config["seeds"])
+    objectives = ", ".join(f"{o} (weight {w})" for o, w in config["objectives"])
     return "\n".join(
         [
             "# keras-acorl reproduce image: ACoRL vs. traditional fusion",
             "",
             f"Dataset `{config['dataset']}` ({config['train_samples']} "
-            f"training / {config['test_samples']} test images, "
+            f"training / {config['validation_samples']} validation / "
+            f"{config['test_samples']} test images, "
             f"{config['num_classes']} classes), backend "
-            f"`{config['backend']}`, seeds {seeds}, {config['epochs']} "
-            f"epochs, batch size {config['batch_size']}, adversarial weight "
-            f"{config['adversarial_weight']}"
-            + (" (quick mode)" if config["quick"] else "")
+            f"`{config['backend']}`, seeds {seeds}, "
+            + (
+                f"{config['epochs']} epoch(s) (quick mode: no early stopping)"
+                if config["quick"]
+                else f"at most {config['epochs']} epochs with early stopping "
+                f"(patience {config['patience']})"
+            )
+            + f", batch size {config['batch_size']}, objectives {objectives}"
             + f". Run time {seconds:.0f} s.",
             "",
             table,
             "",
             gain,
             "",
-            "- Fusion averages the members' probabilities "
-            '(`keras_acorl.FusionEnsemble(method="mean_probs")`).',
-            "- The independent model and the alliance share architecture, "
-            "initialization and batch order; only the alliance's "
-            "adversarial loss against the frozen bases differs.",
+            "Paired per seed against the independent model (Δ in points, "
+            "mean [95% t-interval]; fusions against traditional fusion with "
+            "the same weighting); both wrong: share of test images that the "
+            "bases' fusion and the new model both misclassify:",
+            "",
+            paired_table,
+            "",
+            "- Fusion averages the members' probabilities, with equal "
+            "weights or with the new model's weight fitted (grid 0..1, "
+            "log-loss) on the validation split; the bases share the rest.",
+            f"- The new models have the first base's architecture "
+            f"(`{config['new_model']}`). The independent model and each "
+            "alliance share initialization and batch order; only the "
+            "alliance's objective against the frozen bases differs. Every "
+            "labeled model trains until its validation accuracy stops "
+            "improving and keeps its best weights "
+            "(`keras.callbacks.EarlyStopping`); the student trains for the "
+            "full budget.",
             "- The MEAL student (`keras_acorl.MEALDistiller` defaults, the "
             '`"soft_mean"` recipe: the mean of the bases\' softmaxes at '
             "temperature 4, no discriminator) learns from the bases' "
@@ -188,10 +298,10 @@ def _figure(**kwargs):
     return Figure(layout="constrained", **kwargs)
 
 
-def _plot_accuracy(summary, bases, path):
+def _plot_accuracy(summary, config, path):
     """Bars of the mean accuracy with the std as error bars, and each seed
     as a dot."""
-    rows = [(n, d) for n, d in _rows(bases) if n in summary]
+    rows = [(n, d) for n, d in _rows(config) if n in summary]
     figure = _figure(figsize=(9, 0.5 * len(rows) + 1.5))
     axis = figure.subplots()
     positions = np.arange(len(rows))
@@ -211,7 +321,7 @@ def _plot_accuracy(summary, bases, path):
 
 
 def _plot_curves(runs, path):
-    """Per model: training accuracy (dashed) and test accuracy (solid) per
+    """Per model: training accuracy (dashed) and validation accuracy (solid) per
     epoch for every seed; the alliance's adversarial terms."""
     figure = _figure(figsize=(13, 4))
     acc_axis, loss_axis, adv_axis = figure.subplots(1, 3)
@@ -249,7 +359,7 @@ def _plot_curves(runs, path):
                             marker="o",
                             label=f"{key} (seed {seed})",
                         )
-    acc_axis.set(title="Accuracy (dashed: train, solid: test)")
+    acc_axis.set(title="Accuracy (dashed: train, solid: validation)")
     loss_axis.set(title="Training loss (student: distillation loss)")
     adv_axis.set(title="Alliance: adversarial terms")
     for axis in (acc_axis, loss_axis, adv_axis):

@@ -1,16 +1,24 @@
 """`keras-acorl reproduce image`: ACoRL fusion vs. traditional fusion on
 images, over several seeds.
 
-For every seed: trains K base models of different families, then two new
-models of one architecture, an independent one ("traditional" multi-model
-fusion) and an ACoRL alliance trained against the frozen bases, and a MEAL
-student distilled from the bases (no labels). Evaluates every model, the
-fusions (bases alone; bases + independent; bases + alliance) and the
-student; reports mean ± standard deviation over seeds, linear CKA between
-all representations, and writes `report.md`, `results.json` and PNG plots
-to the output folder. Every trained model is kept as `.keras` under
-`<output>/checkpoints/<config hash>/`; a re-run (or a resumed, interrupted
-run) reuses them.
+For every seed: trains K base models of different families, then new
+models of the FIRST base's architecture: an independent one ("traditional"
+multi-model fusion), one alliance per complementarity objective
+(`--objectives`, trained against the frozen bases from the same
+initialization and batch order, the bases' outputs computed once) and a
+MEAL student distilled from the bases (no labels). Every labeled model
+trains until its accuracy on a validation split (10% of the training
+images, never the test images) stops improving
+(`keras.callbacks.EarlyStopping`, same `--patience` and `--epochs` budget
+for all, best weights restored). Evaluates every model and the fusions
+(bases alone; bases + independent; bases + each alliance) with equal
+weights and with the new model's weight fitted on the validation split;
+reports mean ± standard deviation over seeds, the per-seed paired
+differences to traditional fusion with a 95% t-interval, the both-wrong
+rate, linear CKA between all representations, and writes `report.md`,
+`results.json` and PNG plots to the output folder. Every trained model is
+kept as `.keras` under `<output>/checkpoints/<config hash>/`; a re-run (or
+a resumed, interrupted run) reuses them.
 """
 
 import json
@@ -27,6 +35,19 @@ DATASETS = ("mnist5k", "digits", "cluttered_mnist5k", "cluttered_digits")
 DEFAULT_BASES = ("cnn", "resnet")
 DEFAULT_ADVERSARIAL_WEIGHT = 0.5
 DEFAULT_EPOCHS = 5
+DEFAULT_PATIENCE = 2
+VALIDATION_FRACTION = 0.1
+# The library's default objective (ComplementaryModel(objective=...)).
+DEFAULT_OBJECTIVES = ("adversarial",)
+# Which base quantity each objective uses: the embedding for objectives on
+# representations, the task output (None) for those on predictions.
+OBJECTIVE_REPRESENTATIONS = {
+    "adversarial": "embedding",
+    "conditional": "embedding",
+    "independence": "embedding",
+    "ensemble": None,
+    "input_gradient": None,
+}
 
 # Model families: name -> (description, builder keyword arguments).
 FAMILIES = {
@@ -35,7 +56,6 @@ FAMILIES = {
     "resnet": "keras-hub ResNetBackbone, one basic block of 64 filters",
     "mobilenet": "keras.applications MobileNetV3Small (minimalistic)",
 }
-NEW_FAMILY = "cnn_narrow"
 
 INDEPENDENT = "independent"
 ALLIANCE = "alliance"
@@ -43,6 +63,66 @@ STUDENT = "student"
 BASE_FUSION = "base_fusion"
 TRADITIONAL_FUSION = "traditional_fusion"
 ACORL_FUSION = "acorl_fusion"
+
+
+def parse_objectives(items):
+    """`[(name, weight or None), ...]` from objective names or
+    `"name=weight"` strings (a comma-separated string is split)."""
+    from keras_acorl.argument_checks import check_non_negative
+    from keras_acorl.objectives import OBJECTIVES
+
+    if isinstance(items, str):
+        items = [item for item in items.split(",") if item.strip()]
+    items = list(items)
+    if not items:
+        raise ValueError(
+            "`objectives` must name at least one objective. Received: "
+            f"{items!r}"
+        )
+    parsed = []
+    for item in items:
+        if isinstance(item, (tuple, list)):
+            name, weight = item
+        else:
+            name, _, text = str(item).strip().partition("=")
+            weight = None
+            if text:
+                try:
+                    weight = float(text)
+                except ValueError:
+                    weight = text
+        if name not in OBJECTIVES:
+            raise ValueError(
+                f"`objectives` entries must be one of {sorted(OBJECTIVES)}, "
+                f"optionally with '=weight'. Received: {item!r}"
+            )
+        if weight is not None:
+            weight = check_non_negative(weight, f"objectives[{name}]")
+        parsed.append((name, weight))
+    names = [name for name, _ in parsed]
+    if len(set(names)) != len(names):
+        raise ValueError(f"`objectives` must be distinct. Received: {items!r}")
+    return parsed
+
+
+def _objectives_type(text):
+    """argparse type of `--objectives`."""
+    import argparse
+
+    try:
+        return parse_objectives(text)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def alliance_names(objectives):
+    """`[(alliance row, fusion row), ...]`, one per objective: the first
+    keeps the plain names `alliance` / `acorl_fusion`."""
+    names = []
+    for i, (name, _) in enumerate(objectives):
+        suffix = "" if i == 0 else f"_{name}"
+        names.append((ALLIANCE + suffix, ACORL_FUSION + suffix))
+    return names
 
 
 def quick_mode_from_env():
@@ -99,7 +179,34 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         "--epochs",
         type=common.positive_int,
         default=None,
-        help=f"Epochs per model. Default: {DEFAULT_EPOCHS} (1 with --quick).",
+        help="Most epochs per model (early stopping on the validation "
+        f"split). Default: {DEFAULT_EPOCHS} (1 with --quick).",
+    )
+    parser.add_argument(
+        "--patience",
+        type=common.positive_int,
+        default=DEFAULT_PATIENCE,
+        help="Epochs without a better validation accuracy before a model "
+        f"stops (its best weights are kept). Default: {DEFAULT_PATIENCE}.",
+    )
+    parser.add_argument(
+        "--members",
+        type=common.positive_int,
+        default=1,
+        help="Grow two ensembles from the first base to this many members "
+        "of its architecture: independent members, and members each "
+        "trained against the frozen earlier ones (the first objective); "
+        "plots fused accuracy against the number of members. Default: 1 "
+        "(off).",
+    )
+    parser.add_argument(
+        "--objectives",
+        type=_objectives_type,
+        default=None,
+        help="Comma-separated complementarity objectives, one alliance "
+        "each, e.g. adversarial,ensemble=1.0 (a weight after '=' replaces "
+        "--adversarial-weight for that objective). Default: "
+        f"{','.join(DEFAULT_OBJECTIVES)}.",
     )
     parser.add_argument(
         "--batch-size",
@@ -111,7 +218,7 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         "--adversarial-weight",
         type=common.non_negative_float,
         default=DEFAULT_ADVERSARIAL_WEIGHT,
-        help="Weight of the alliance's adversarial loss. Default: "
+        help="Weight of each alliance's complementarity objective. Default: "
         f"{DEFAULT_ADVERSARIAL_WEIGHT}.",
     )
     parser.set_defaults(func=run_from_args)
@@ -142,6 +249,9 @@ def run_from_args(args):
         batch_size=args.batch_size,
         adversarial_weight=args.adversarial_weight,
         image_size=args.image_size,
+        patience=args.patience,
+        objectives=args.objectives,
+        members=args.members,
     )
     return 0
 
@@ -209,6 +319,9 @@ def run_image_reproduction(
     image_size=32,
     learning_rate=5e-3,
     verbose=True,
+    patience=DEFAULT_PATIENCE,
+    objectives=None,
+    members=1,
 ):
     """Runs the image reproduction and writes its report; see the module
     docstring.
@@ -224,19 +337,33 @@ def run_image_reproduction(
         quick: bool. 256 training and 128 test images, 1 epoch.
         bases: list of family names (`"cnn"`, `"cnn_narrow"`, `"resnet"`,
             `"mobilenet"`), one base model each.
-        epochs: int or None. Epochs per model. None: 5 (1 when `quick`).
+        epochs: int or None. Most epochs per model. None: 5 (1 when
+            `quick`).
         batch_size: int. Batch size of every training run.
-        adversarial_weight: float >= 0. Weight of the alliance's adversarial
-            loss.
+        adversarial_weight: float >= 0. Weight of each alliance's
+            complementarity objective (unless its entry of `objectives`
+            gives one).
         image_size: int. Side of class-folder images after resizing.
         learning_rate: float. Initial learning rate of Adam, decayed to 0
             along a cosine over each training run.
         verbose: bool. Print progress lines and the table.
+        patience: int >= 1. Epochs without a better validation accuracy
+            before a labeled model stops; its best weights are restored.
+        objectives: None (`["adversarial"]`, the library default), a list
+            of objective names or `"name=weight"` strings, or one
+            comma-separated string: one alliance each. The first gives the
+            rows `alliance` / `acorl_fusion`, the others
+            `alliance_<name>` / `acorl_fusion_<name>`.
+        members: int >= 1. With 2 or more, grows an independent and a
+            complementary ensemble from the first base to `members`
+            members (`growing_ensemble`); adds `growth` to every run.
 
     Returns:
-        dict with `config`, `runs` (per seed: `accuracy`, `cka`,
-        `probe_r2`, `histories`), `summary` (per row: mean, std, min, max)
-        and the file paths.
+        dict with `config`, `runs` (per seed: `accuracy` (fusions also as
+        `<fusion>_fitted`), `fusion_weights`, `both_wrong`, `best_epoch`,
+        `cka`, `probe_r2`, `histories`), `summary` (per row: mean, std,
+        min, max), `paired` (per objective: the per-seed differences to
+        the independent model and their intervals) and the file paths.
 
     Example:
 
@@ -250,6 +377,7 @@ def run_image_reproduction(
     import keras
 
     from keras_acorl.argument_checks import check_output_dir
+    from keras_acorl.argument_checks import check_positive_int
     from keras_acorl.cli import image_report
     from keras_acorl.cli.checkpoints import CheckpointStore
 
@@ -258,6 +386,11 @@ def run_image_reproduction(
         common.check_seeds(seeds) if seeds else ([0] if quick else [0, 1, 2])
     )
     epochs = epochs or (1 if quick else DEFAULT_EPOCHS)
+    check_positive_int(patience, "patience")
+    check_positive_int(members, "members")
+    objectives = parse_objectives(
+        DEFAULT_OBJECTIVES if objectives is None else objectives
+    )
     bases = list(bases)
     if len(set(bases)) != len(bases) or not bases:
         raise ValueError(
@@ -269,12 +402,20 @@ def run_image_reproduction(
         "image_size": image_size,
         "quick": bool(quick),
         "bases": bases,
-        "new_model": NEW_FAMILY,
-        "student": NEW_FAMILY,
+        # The partner has the architecture and capacity of the first base.
+        "new_model": bases[0],
+        "student": bases[0],
         "epochs": epochs,
+        "patience": patience,
+        "validation_fraction": VALIDATION_FRACTION,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "adversarial_weight": adversarial_weight,
+        "members": members,
+        "objectives": [
+            [name, adversarial_weight if weight is None else weight]
+            for name, weight in objectives
+        ],
     }
     # Bad input fails here, before a checkpoint manifest is written.
     common.check_dataset(dataset, DATASETS)
@@ -282,7 +423,7 @@ def run_image_reproduction(
     store = CheckpointStore(
         os.path.join(output_dir, "checkpoints"), config, verbose=verbose
     )
-    per_seed = len(bases) + 4
+    per_seed = len(bases) + 3 + len(objectives) + 2 * (members - 1)
     stage = common.Stages(total=per_seed * len(seeds) + 1, verbose=verbose)
     if verbose:
         print(
@@ -310,6 +451,17 @@ def run_image_reproduction(
     return results
 
 
+def _split_validation(x, y, seed):
+    """`(x_train, y_train), (x_val, y_val)`: a seeded 10% of the training
+    images held out for early stopping and fusion weights."""
+    import numpy as np
+
+    order = np.random.default_rng([seed, 11]).permutation(len(x))
+    count = max(1, int(round(VALIDATION_FRACTION * len(x))))
+    val, train = order[:count], order[count:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
 def _run_seed(seed, config, store, stage, learning_rate, verbose):
     import keras
 
@@ -321,40 +473,62 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
     if config["quick"]:
         x_train, y_train = x_train[:256], y_train[:256]
         x_test, y_test = x_test[:128], y_test[:128]
+    (x_train, y_train), (x_val, y_val) = _split_validation(
+        x_train, y_train, seed
+    )
     config.update(
         train_samples=len(x_train),
+        validation_samples=len(x_val),
         test_samples=len(x_test),
         num_classes=num_classes,
     )
     input_shape = x_train.shape[1:]
     epochs, batch_size = config["epochs"], config["batch_size"]
     steps = epochs * -(-len(x_train) // batch_size)
-    validation = None if config["quick"] else (x_test, y_test)
     fit_verbose = 2 if verbose else 0
+    new_family = config["new_model"]
 
     def optimizer():
         return keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(learning_rate, steps)
         )
 
-    def fit(model, model_seed, callbacks=(), labels=True, **compile_kwargs):
+    def fit(model, model_seed, x=None, x_validation=None, callbacks=()):
+        """Trains `model` until its validation accuracy stops improving
+        (at most `epochs`), keeping its best weights."""
         keras.utils.set_random_seed(model_seed)
-        model.compile(optimizer=optimizer(), **compile_kwargs)
+        model.compile(
+            optimizer=optimizer(),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        callbacks = list(callbacks)
+        validation = None
+        # Quick mode (one epoch) has nothing to stop early: it saves the
+        # validation passes.
+        if not config["quick"]:
+            validation = (
+                x_val if x_validation is None else x_validation,
+                y_val,
+            )
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_accuracy",
+                    mode="max",
+                    patience=config["patience"],
+                    restore_best_weights=True,
+                )
+            )
         history = model.fit(
-            x_train,
-            y_train if labels else None,
+            x_train if x is None else x,
+            y_train,
             batch_size=batch_size,
             epochs=epochs,
-            validation_data=validation if labels else None,
-            callbacks=list(callbacks),
+            validation_data=validation,
+            callbacks=callbacks,
             verbose=fit_verbose,
         )
         return common.plain_history(history)
-
-    classification = dict(
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
 
     def build(family, model_seed, name):
         keras.utils.set_random_seed(model_seed)
@@ -373,7 +547,7 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
         def train_base(family=family, name=name, model_seed=model_seed):
             model = build(family, model_seed, name)
-            return model, fit(model, model_seed, **classification)
+            return model, fit(model, model_seed)
 
         models[name], histories[name] = train_or_reuse(
             name, f"base model {name} ({FAMILIES[family]})", train_base
@@ -381,45 +555,63 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
     new_seed = 1000 * seed + 100
 
     def train_independent():
-        model = build(NEW_FAMILY, new_seed, INDEPENDENT)
-        return model, fit(model, new_seed, **classification)
+        model = build(new_family, new_seed, INDEPENDENT)
+        return model, fit(model, new_seed)
 
     models[INDEPENDENT], histories[INDEPENDENT] = train_or_reuse(
         INDEPENDENT,
-        f"independent model ({FAMILIES[NEW_FAMILY]})",
+        f"independent model ({FAMILIES[new_family]})",
         train_independent,
     )
 
+    # The bases' outputs on the training and validation images, computed
+    # once per representation and shared by every alliance.
+    cached = {}
+
+    def cached_inputs(acorl, representation):
+        if representation not in cached:
+            cached[representation] = (
+                acorl.precompute(x_train),
+                acorl.precompute(x_val),
+            )
+        return cached[representation]
+
     # Same architecture, initialization and batch order as the independent
-    # model: the adversarial loss is the only difference.
-    def train_alliance():
-        full = build(NEW_FAMILY, new_seed, ALLIANCE)
+    # model: the complementarity objective is the only difference.
+    def train_alliance(name, objective, weight):
+        full = build(new_family, new_seed, name)
         encoder, head = keras_acorl.zoo.split_encoder_head(full)
+        representation = OBJECTIVE_REPRESENTATIONS[objective]
         acorl = keras_acorl.ComplementaryModel(
-            base_models=[models[name] for name in base_names],
+            base_models=[models[b] for b in base_names],
             alliance=encoder,
             head=head,
-            base_representation="embedding",
-            adversarial_weight=config["adversarial_weight"],
-            adversarial_loss="cosine",
+            base_representation=representation,
+            objective=objective,
+            adversarial_weight=weight,
             gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
         )
+        train, val = cached_inputs(acorl, representation)
         scheduler = keras_acorl.callbacks.GradientReversalScheduler()
-        history = fit(acorl, new_seed, callbacks=[scheduler], **classification)
+        history = fit(acorl, new_seed, train, val, callbacks=[scheduler])
         # `full` shares the alliance's layers: it is the trained classifier.
         return full, history
 
-    models[ALLIANCE], histories[ALLIANCE] = train_or_reuse(
-        ALLIANCE,
-        f"ACoRL alliance ({FAMILIES[NEW_FAMILY]}) against the frozen bases, "
-        f"adversarial weight {config['adversarial_weight']}",
-        train_alliance,
-    )
+    alliances = alliance_names(config["objectives"])
+    for (name, _), (objective, weight) in zip(alliances, config["objectives"]):
+        models[name], histories[name] = train_or_reuse(
+            name,
+            f"ACoRL alliance ({FAMILIES[new_family]}) against the frozen "
+            f"bases, objective {objective!r}, weight {weight}",
+            lambda n=name, o=objective, w=weight: train_alliance(n, o, w),
+        )
 
     def train_student():
-        student = build(NEW_FAMILY, new_seed + 1, STUDENT)
+        student = build(new_family, new_seed + 1, STUDENT)
         # The default recipe, "soft_mean": the bases' mean softmax at
         # temperature 4, no discriminator, no labels (issue 14's sweep).
+        # Without labels there is no validation accuracy: it trains for
+        # the full `epochs`.
         distiller = keras_acorl.MEALDistiller(
             [models[name] for name in base_names], student, seed=new_seed
         )
@@ -432,32 +624,52 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
     models[STUDENT], histories[STUDENT] = train_or_reuse(
         STUDENT,
-        f"MEAL student ({FAMILIES[NEW_FAMILY]}) from the bases, no labels",
+        f"MEAL student ({FAMILIES[new_family]}) from the bases, no labels",
         train_student,
     )
 
+    growth = {}
+    if config["members"] > 1:
+        growth = _grow(
+            models[base_names[0]],
+            config,
+            lambda k, name: build(new_family, new_seed + 10 * k, name),
+            lambda model, k, **kwargs: fit(model, new_seed + 10 * k, **kwargs),
+            train_or_reuse,
+        )
     members = {
         name: common.scores_and_embedding(model)
         for name, model in models.items()
     }
-    base_models = [models[name] for name in base_names]
-    fusions = {
-        TRADITIONAL_FUSION: keras_acorl.FusionEnsemble(
-            [*base_models, models[INDEPENDENT]], method="mean_probs"
-        ),
-        ACORL_FUSION: keras_acorl.FusionEnsemble(
-            [*base_models, models[ALLIANCE]], method="mean_probs"
-        ),
-    }
-    if len(base_models) > 1:
-        fusions[BASE_FUSION] = keras_acorl.FusionEnsemble(
-            base_models, method="mean_probs"
-        )
+    new_models = {TRADITIONAL_FUSION: INDEPENDENT}
+    new_models.update({fusion: name for name, fusion in alliances})
     with common.quiet_tensorflow_warnings():
         result = _evaluate(
-            members, fusions, base_names, x_train, x_test, y_test
+            members,
+            base_names,
+            new_models,
+            (x_train, x_val, y_val, x_test, y_test),
+        )
+    if growth:
+        from keras_acorl.cli import growing_ensemble
+
+        outputs = common.predict_all(growth["models"], x_test)
+        first = common.predict_all({"first": models[base_names[0]]}, x_test)[
+            "first"
+        ]
+        result["growth"] = growing_ensemble.curves(
+            first,
+            {
+                curve: [outputs[name] for name in names]
+                for curve, names in growth["names"].items()
+            },
+            y_test,
         )
     result["histories"] = histories
+    result["best_epoch"] = {
+        name: _best_epoch(histories[name])
+        for name in [*base_names, INDEPENDENT, *(a for a, _ in alliances)]
+    }
     result.update(
         complementarity_section.measure(
             models, base_names, x_test, y_test, config["quick"]
@@ -467,31 +679,111 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
         accuracy = result["accuracy"]
         print(
             f"    seed {seed}: traditional fusion "
-            f"{accuracy[TRADITIONAL_FUSION]:.4f}, ACoRL fusion "
-            f"{accuracy[ACORL_FUSION]:.4f}",
+            f"{accuracy[TRADITIONAL_FUSION]:.4f}, "
+            + ", ".join(
+                f"{fusion} {accuracy[fusion]:.4f}" for _, fusion in alliances
+            ),
             flush=True,
         )
     return result
 
 
-def _evaluate(members, fusions, base_names, x_train, x_test, y_test):
-    """Accuracy of every model and fusion on the test images; linear CKA
-    between all members' embeddings (test images); held-out probe R² of
-    the new models' embeddings from the bases' (fit on training images)."""
+def _grow(first, config, build, fit, train_or_reuse):
+    """Trains the members 2..N of both growing ensembles (see
+    `growing_ensemble`); returns `{"names": ..., "models": {name: model}}`.
+    `build(k, name)` and `fit(model, k, ...)` use member k's seed."""
+    import keras_acorl
+    from keras_acorl.cli import growing_ensemble
+
+    names = growing_ensemble.member_names(config["members"])
+    objective, weight = config["objectives"][0]
+    trained = {}
+    for k, name in enumerate(names[growing_ensemble.INDEPENDENT], start=2):
+
+        def train(k=k, name=name):
+            model = build(k, name)
+            return model, fit(model, k)
+
+        trained[name], _ = train_or_reuse(
+            name, f"growing ensemble: independent member {k}", train
+        )
+    frozen = [first]
+    for k, name in enumerate(names[growing_ensemble.COMPLEMENTARY], start=2):
+
+        def train(k=k, name=name, frozen=tuple(frozen)):
+            full = build(k, name)
+            encoder, head = keras_acorl.zoo.split_encoder_head(full)
+            acorl = keras_acorl.ComplementaryModel(
+                base_models=list(frozen),
+                alliance=encoder,
+                head=head,
+                base_representation=OBJECTIVE_REPRESENTATIONS[objective],
+                objective=objective,
+                adversarial_weight=weight,
+                gradient_reversal_schedule=keras_acorl.schedules.DANNRamp(),
+            )
+            scheduler = keras_acorl.callbacks.GradientReversalScheduler()
+            return full, fit(acorl, k, callbacks=[scheduler])
+
+        trained[name], _ = train_or_reuse(
+            name,
+            f"growing ensemble: member {k} against the frozen members "
+            f"1..{k - 1} ({objective} {weight})",
+            train,
+        )
+        frozen.append(trained[name])
+    return {"names": names, "models": trained}
+
+
+def _best_epoch(history):
+    """The epoch whose weights were kept: the best validation accuracy, or
+    the last epoch without validation."""
+    import numpy as np
+
+    if "val_accuracy" not in history:
+        return len(history["loss"])
+    return int(np.argmax(history["val_accuracy"])) + 1
+
+
+def _evaluate(members, base_names, new_models, data):
+    """Accuracy of every model on the test images; of the fusions of the
+    bases with each new model (`new_models`: fusion row -> model row) with
+    equal weights and with the new model's weight fitted on the validation
+    images; the both-wrong rate; linear CKA between all members'
+    embeddings (test images); held-out probe R² of the new models'
+    embeddings from the bases' (fit on training images)."""
     import numpy as np
 
     from keras_acorl.analysis import cka_matrix
     from keras_acorl.analysis import linear_probe_r2
+    from keras_acorl.cli import fusion_protocol as fp
 
+    x_train, x_val, y_val, x_test, y_test = data
     train = common.predict_all(members, x_train)
-    test = common.predict_all({**members, **fusions}, x_test)
+    val = common.predict_all(members, x_val)
+    test = common.predict_all(members, x_test)
 
-    def accuracy_of(scores):
-        return float(np.mean(np.argmax(scores, axis=-1) == y_test))
+    def probs(outputs, names):
+        return [fp.probabilities(outputs[name][0]) for name in names]
 
-    accuracy = {name: accuracy_of(test[name][0]) for name in members}
-    for name in fusions:
-        accuracy[name] = accuracy_of(test[name])
+    accuracy = {name: fp.accuracy(test[name][0], y_test) for name in members}
+    base_test = probs(test, base_names)
+    base_val = probs(val, base_names)
+    if len(base_names) > 1:
+        accuracy[BASE_FUSION] = fp.accuracy(np.mean(base_test, 0), y_test)
+    weights, both_wrong = {}, {}
+    for fusion, name in new_models.items():
+        (new_test,) = probs(test, [name])
+        (new_val,) = probs(val, [name])
+        equal = 1.0 / (len(base_names) + 1)
+        accuracy[fusion] = fp.accuracy(
+            fp.fused(base_test, new_test, equal), y_test
+        )
+        weights[fusion] = fp.fit_weight(base_val, new_val, y_val)
+        accuracy[f"{fusion}_fitted"] = fp.accuracy(
+            fp.fused(base_test, new_test, weights[fusion]), y_test
+        )
+        both_wrong[name] = fp.both_wrong(base_test, new_test, y_test)
     names = list(members)
     matrix = cka_matrix([test[name][1] for name in names])
 
@@ -502,10 +794,12 @@ def _evaluate(members, fusions, base_names, x_train, x_test, y_test):
         name: linear_probe_r2(
             bases(train), train[name][1], bases(test), test[name][1]
         )
-        for name in (INDEPENDENT, ALLIANCE, STUDENT)
+        for name in (*new_models.values(), STUDENT)
     }
     return {
         "accuracy": accuracy,
+        "fusion_weights": weights,
+        "both_wrong": both_wrong,
         "cka": {"names": names, "matrix": matrix.tolist()},
         "probe_r2": {k: float(v) for k, v in probe_r2.items()},
     }
