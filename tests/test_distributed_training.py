@@ -17,14 +17,14 @@ import keras
 import numpy as np
 import pytest
 
+from keras_acorl.models import input_checks
 from tests.subprocess_run import run_python
 
-pytestmark = pytest.mark.skipif(
+
+@pytest.mark.skipif(
     keras.backend.backend() == "torch",
     reason="keras.distribution and tf.distribute only (torch uses DDP).",
 )
-
-
 def test_two_devices_train_to_the_one_device_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
     out = str(tmp_path / "distributed.npz")
@@ -39,3 +39,22 @@ def test_two_devices_train_to_the_one_device_weights(tmp_path, monkeypatch):
         if np.isfinite(single):
             np.testing.assert_allclose(spread, single, rtol=1e-4, err_msg=kind)
     assert os.path.exists(out)
+
+
+@pytest.mark.backend_free
+def test_a_tf_distribute_dataset_passes_the_input_checks():
+    # Its `cardinality` is a number, not a method (`fit` under
+    # MultiWorkerMirroredStrategy takes such datasets).
+    import tensorflow as tf
+
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    batches = tf.data.Dataset.from_tensor_slices(np.zeros((4, 6))).batch(2)
+    input_checks.check_data(
+        None, "fit", strategy.experimental_distribute_dataset(batches)
+    )
+    with pytest.raises(ValueError, match=r"`x` given to `fit\(\)` is empty"):
+        input_checks.check_data(
+            None,
+            "fit",
+            strategy.experimental_distribute_dataset(batches.take(0)),
+        )
