@@ -194,7 +194,8 @@ Keras assembles each global batch from the processes' local batches
 `tests/test_multi_process_training.py` runs two processes on 127.0.0.1
 and checks that they end at the one-process weights (largest difference
 2.4e-7). With a `tf.data.Dataset` instead of arrays, keep
-`auto_shard_dataset=True` and Keras shards it over the processes.
+`auto_shard_dataset=True` (the default) and Keras shards it over the
+processes (not tested here).
 
 **TensorFlow.** The documented route is
 `tf.distribute.MultiWorkerMirroredStrategy` with a `TF_CONFIG` variable
