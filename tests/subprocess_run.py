@@ -18,6 +18,49 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAIL = 3000
 
 
+def child_env():
+    """The environment of a child: this test's backend, and the checkout
+    under test first on `PYTHONPATH`."""
+    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
+    env["PYTHONPATH"] = os.pathsep.join(
+        [ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def run_pythons(arg_lists, timeout=900):
+    """Runs several `python *args` children at once (e.g. the processes of
+    a cluster) and waits for all; a child still running after `timeout`
+    seconds is killed (a test failure). Returns their
+    `subprocess.CompletedProcess`es, unchecked."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=child_env(),
+            cwd=ROOT,
+        )
+        for args in arg_lists
+    ]
+    results = []
+    try:
+        for args, process in zip(arg_lists, processes):
+            stdout, _ = process.communicate(timeout=timeout)
+            results.append(
+                subprocess.CompletedProcess(
+                    args, process.returncode, stdout, ""
+                )
+            )
+    except subprocess.TimeoutExpired:
+        for process in processes:
+            process.kill()
+            process.wait()
+        pytest.fail(f"A child of {arg_lists} ran past {timeout} s.")
+    return results
+
+
 def run_python(args, timeout=900, check=True):
     """Runs `python *args` on this test's backend.
 
@@ -31,16 +74,12 @@ def run_python(args, timeout=900, check=True):
     Returns:
         The `subprocess.CompletedProcess` (text `stdout` and `stderr`).
     """
-    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
-    env["PYTHONPATH"] = os.pathsep.join(
-        [ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
     try:
         process = subprocess.run(
             [sys.executable, *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=child_env(),
             cwd=ROOT,
             timeout=timeout,
             check=False,

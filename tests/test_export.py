@@ -95,8 +95,9 @@ def served(tmp_path_factory):
     products = _products()
     expected, exports, manifest = {}, [], []
     requests = {name: x for name in [*products, "cli"]}
-    # Only the SavedModel serves the speaker model: tf2onnx cannot convert
-    # the frontend's RFFT and torch.export fails in MelSpectrogram.
+    # Only the SavedModel serves the speaker model: tf2onnx leaves the
+    # frontend's RFFT unconverted, jax2onnx and torch.export cannot trace
+    # the reflect padding over a symbolic length (README, "Serving").
     speaker = _speaker_embedding_model()
     products["speaker"] = (speaker, speaker)
     requests["speaker"] = (

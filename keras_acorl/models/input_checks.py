@@ -109,7 +109,10 @@ def _check_not_empty_dataset(x, argument, method):
     elif type(x).__module__.startswith("tensorflow") and hasattr(
         x, "cardinality"
     ):
-        if int(x.cardinality()) == 0:
+        cardinality = x.cardinality
+        if callable(cardinality):  # A tf.distribute dataset has a number.
+            cardinality = cardinality()
+        if int(cardinality) == 0:
             raise EmptyDataError(
                 empty_data_message(argument, method)
                 + " The tf.data.Dataset has 0 elements (cardinality 0)."

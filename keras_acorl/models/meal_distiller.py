@@ -715,7 +715,9 @@ class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
                     layer, student, teacher, layer_values(values, layer)
                 )
                 total = total + eta[j] * _binary_cross_entropy(labels, logits)
-            return total
+            # `look_ahead` sums the replicas' gradients under tf.distribute
+            # (the optimizer's all-reduce): scaled like the step's loss.
+            return keras_compat.scale_loss_for_distribution(total)
 
         grads = keras_compat.gradients(
             discriminator_loss, [v.value for v in variables]
