@@ -55,9 +55,13 @@ def grad_cam_plus_plus(
 
     Chattopadhyay et al., "Grad-CAM++" (WACV 2018), with the exponential
     of the score so that its higher derivatives come from the first one:
-    `alpha = g^2 / (2 g^2 + sum_hw(A) g^3)`, channel weights
-    `sum_hw(alpha * ReLU(g))`, map `ReLU(sum_c w_c A_c)`. Better than
-    Grad-CAM at covering several instances of the evidence.
+    `alpha = g^2 / (2 g^2 + sum_hw(A) g^3)`, normalized to sum to 1 over
+    the positions of each channel (as in the authors' code and
+    tf-keras-vis), channel weights `sum_hw(alpha * ReLU(g))`, map
+    `ReLU(sum_c w_c A_c)`; tf-keras-vis' map is this one times the
+    sample's `exp(score)`. Better than Grad-CAM at covering several
+    instances of the evidence. With global average pooling and a linear
+    head, the weights are `ReLU(w_c) / (h w)` (`w_c`: the head's weight).
 
     Args, returns: as `keras_acorl.analysis.grad_cam`.
 
@@ -90,17 +94,22 @@ def _class_activation_map(
     score = score_function(model, x, target, reference)
     activations = forward(features, x).astype("float32")
     gradients = model_gradients(head, activations, score, len(x))
+    axes = tuple(range(1, activations.ndim - 1))  # the spatial axes
     if plus_plus:
         squared = gradients**2
         denominator = 2.0 * squared + activations.sum(
-            axis=(1, 2), keepdims=True
+            axis=axes, keepdims=True
         ) * (squared * gradients)
         safe = np.where(denominator != 0.0, denominator, 1.0)
         alpha = np.where(denominator != 0.0, squared / safe, 0.0)
-        weights = (alpha * np.maximum(gradients, 0.0)).sum(axis=(1, 2))
+        # Normalized over the positions, as in the authors' code (and
+        # tf-keras-vis): for a linear head the weights are then ReLU(mean g).
+        total = alpha.sum(axis=axes, keepdims=True)
+        alpha = alpha / np.where(total != 0.0, total, 1.0)
+        weights = (alpha * np.maximum(gradients, 0.0)).sum(axis=axes)
     else:
-        weights = gradients.mean(axis=(1, 2))
-    maps = np.maximum(np.einsum("bhwc,bc->bhw", activations, weights), 0.0)
+        weights = gradients.mean(axis=axes)
+    maps = np.maximum(np.einsum("b...c,bc->b...", activations, weights), 0.0)
     if upsample:
         size = x.shape[1:3]
         maps = keras.ops.image.resize(
