@@ -339,3 +339,40 @@ def test_attribution_programs_are_cached_per_model_and_see_new_weights():
     del model
     gc.collect()
     assert reference() is None
+
+
+@pytest.mark.parametrize("method", [grad_cam, grad_cam_plus_plus])
+def test_grad_cam_over_time_at_a_1d_convolution(method):
+    """An embedding from the first half of a sequence only (the time axis
+    of a (batch, time, features) input, as for log-mel frames)."""
+    inputs = keras.Input((8, 3))
+    x = keras.layers.Conv1D(
+        2, 1, kernel_initializer="ones", activation="relu", name="conv"
+    )(inputs)
+    x = keras.layers.Cropping1D((0, 4))(x)
+    x = keras.layers.ZeroPadding1D((0, 4))(x)
+    x = keras.layers.AveragePooling1D(2, name="pooled")(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(3, kernel_initializer="ones")(x)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(0).uniform(0.1, 1.0, (4, 8, 3))
+    maps = method(model, x.astype("float32"), target=0)
+    assert maps.shape == (4, 4)  # layer=None: "pooled", the last one
+    assert np.all(maps[:, :2] > 0) and np.all(maps[:, 2:] == 0)
+    upsampled = method(model, x.astype("float32"), upsample=True, target=0)
+    assert upsampled.shape == (4, 8)
+    assert np.all(upsampled[:, :3] > 0)
+    np.testing.assert_allclose(upsampled[:, 5:], 0.0, atol=1e-7)
+
+
+def test_grad_cam_prefers_layers_of_the_input_rank():
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(2, 3, padding="same", name="conv")(inputs)
+    x = keras.layers.Reshape((64, 2), name="positions")(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    x = np.ones((2, 8, 8, 1), "float32")
+    assert grad_cam(model, x, target=0).shape == (2, 8, 8)  # "conv"
+    assert grad_cam(model, x, target=0, layer="positions").shape == (2, 64)
+    with pytest.raises(ValueError, match="`upsample`"):
+        grad_cam(model, x, target=0, layer="positions", upsample=True)

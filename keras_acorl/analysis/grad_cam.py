@@ -17,18 +17,24 @@ def grad_cam(model, x, target=None, layer=None, upsample=False, reference=None):
     Selvaraju et al., "Grad-CAM" (ICCV 2017): with `A` the activations of a
     spatial layer and `g` the gradient of the target score with respect to
     them, `ReLU(sum_c mean_hw(g)[c] * A[..., c])`. Channels-last layouts
-    (`(batch, H, W, C)`), as Keras uses by default.
+    (`(batch, H, W, C)`), as Keras uses by default. A rank-3 layer
+    `(batch, time, C)` (1-D convolutions over time, e.g. the ECAPA-TDNN's,
+    where the mel bands are channels) gives a time map `(batch, time)`.
 
     Args:
         model, x, target, reference: as in `keras_acorl.analysis.saliency`;
-            `x` of shape `(batch, H, W, C)`, or log-mel inputs whose model
-            has a rank-4 convolution.
-        layer: name of a layer with a rank-4 output; None: the last one.
-        upsample: bool. Resize the maps (bilinear) to the input's `H, W`.
+            `x` of shape `(batch, H, W, C)`, or `(batch, time, features)`
+            (e.g. log-mel spectrograms).
+        layer: name of a layer with a rank-4 `(batch, h, w, c)` or rank-3
+            `(batch, t, c)` output; None: the last one of the input's rank
+            (else the last one).
+        upsample: bool. Resize the maps (bilinear) to the input's `H, W`
+            (or its time axis).
 
     Returns:
-        NumPy `float32` array `(batch, h, w)` at the layer's resolution, or
-        `(batch, H, W)` when `upsample`.
+        NumPy `float32` array `(batch, h, w)` (or `(batch, t)`) at the
+        layer's resolution, or `(batch, H, W)` (or `(batch, time)`) when
+        `upsample`.
 
     Example:
 
@@ -111,9 +117,19 @@ def _class_activation_map(
         weights = gradients.mean(axis=axes)
     maps = np.maximum(np.einsum("b...c,bc->b...", activations, weights), 0.0)
     if upsample:
-        size = x.shape[1:3]
-        maps = keras.ops.image.resize(
-            maps[..., None], size, interpolation="bilinear"
+        if maps.ndim != x.ndim - 1:
+            raise ValueError(
+                f"`upsample`: the maps at the layer have shape "
+                f"{maps.shape[1:]} but the input {x.shape[1:]}; resizing "
+                "needs the layer's spatial axes to be the input's (rank-4 "
+                "layers for image inputs (batch, H, W, C), rank-3 layers "
+                "for (batch, time, features) inputs). Pass upsample=False."
+            )
+        # A time map is resized as a (time, 1) image.
+        spatial = x.shape[1:-1]
+        pictures = maps.reshape(*maps.shape, *[1] * (4 - maps.ndim))
+        resized = keras.ops.image.resize(
+            pictures, (*spatial, 1)[:2], interpolation="bilinear"
         )
-        maps = keras.ops.convert_to_numpy(maps)[..., 0]
+        maps = keras.ops.convert_to_numpy(resized).reshape(len(x), *spatial)
     return maps.astype("float32")
