@@ -31,10 +31,11 @@ def model_gradients(model, x, score, batch):
         gradient = program(
             trainable,
             non_trainable,
-            keras.ops.convert_to_tensor(chunk, dtype="float32"),
-            keras.ops.convert_to_tensor(score.weights[rows], dtype="float32"),
+            _padded(chunk),
+            _padded(score.weights[rows]),
         )
-        chunks.append(np.asarray(keras.ops.convert_to_numpy(gradient)))
+        gradient = keras.ops.convert_to_numpy(gradient)[: len(chunk)]
+        chunks.append(np.asarray(gradient))
     return np.concatenate(chunks).astype("float32")
 
 
@@ -42,9 +43,21 @@ def model_outputs(model, x):
     """`model(x)` in inference mode, through the model's cached (on JAX
     compiled) forward program."""
     trainable, non_trainable = _weights(model)
-    return _program(model, "forward")(
-        trainable, non_trainable, keras.ops.convert_to_tensor(x, "float32")
-    )
+    outputs = _program(model, "forward")(trainable, non_trainable, _padded(x))
+    return keras.tree.map_structure(lambda o: o[: len(x)], outputs)
+
+
+def _padded(values):
+    """`values` as a float32 tensor whose batch is padded (with copies of
+    its first row) to the next power of two: calls with batches of
+    different sizes then share a few programs (one XLA compilation each on
+    JAX, which costs far more than the padding rows)."""
+    values = np.asarray(values, dtype="float32")
+    size = 1 << max(len(values) - 1, 0).bit_length()
+    if size > len(values):
+        padding = np.repeat(values[:1], size - len(values), axis=0)
+        values = np.concatenate([values, padding])
+    return keras.ops.convert_to_tensor(values)
 
 
 def score_values(kind, outputs, weights):

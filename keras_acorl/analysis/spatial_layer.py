@@ -2,9 +2,15 @@
 `(batch, H, W, C)` (images) or rank 3 `(batch, time, C)` (1-D
 convolutions over time, e.g. the ECAPA-TDNN's)."""
 
+import weakref
+
 import keras
 
 from keras_acorl import keras_compat
+
+# model -> {layer name: (features, head)}: the same sub-models (and so the
+# same cached attribution programs) for every call on a model.
+_SPLITS = weakref.WeakKeyDictionary()
 
 
 def _output_shape(layer):
@@ -65,6 +71,9 @@ def split_at_layer(model, layer=None):
             f"`layer`: no layer named {layer!r} in the model {model.name!r}. "
             f"Spatial layers: {candidates}."
         )
+    splits = _SPLITS.setdefault(model, {})
+    if layer in splits:
+        return splits[layer]
     found = model.get_layer(layer)
     shape = _output_shape(found)
     if shape is None or len(shape) not in (3, 4):
@@ -75,4 +84,5 @@ def split_at_layer(model, layer=None):
     output = keras_compat.output_in_model(model, found)
     features = keras.Model(model.inputs[0], output)
     head = keras.Model(output, model.outputs[0])
+    splits[layer] = (features, head)
     return features, head

@@ -113,7 +113,7 @@ def measure(classifiers, data, result, frames, quick):
         name: decisions(result["scores"][name], labels) for name in NAMES
     }
 
-    samples, steps = (8, 16) if quick else (32, 32)
+    samples, steps = (4, 4) if quick else (32, 32)
     trial_index = np.flatnonzero(labels == 1)[:samples]
     targets = [data["test_trials"][i] for i in trial_index]
     x = crops(data["test"], [t[2] for t in targets], frames)
