@@ -1,5 +1,8 @@
 """Attribution methods of `keras_acorl.analysis` on every backend."""
 
+import gc
+import weakref
+
 import keras
 import numpy as np
 import pytest
@@ -202,6 +205,7 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
         pytest.skip("tf-keras-vis runs on the TensorFlow backend only.")
     pytest.importorskip("tf_keras_vis")
     from tf_keras_vis.gradcam import Gradcam
+    from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
     from tf_keras_vis.saliency import Saliency
     from tf_keras_vis.utils.scores import CategoricalScore
 
@@ -216,7 +220,14 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
         return (maps - low) / (maps.max(axis=(1, 2), keepdims=True) - low)
 
     def correlations(a, b):
-        return [np.corrcoef(p.ravel(), q.ravel())[0, 1] for p, q in zip(a, b)]
+        # A constant map (e.g. all zero: no positive evidence) has no
+        # correlation: then the two maps must be equal.
+        return [
+            np.corrcoef(p.ravel(), q.ravel())[0, 1]
+            if p.std() > 0 and q.std() > 0
+            else float(np.allclose(p, q, atol=1e-7))
+            for p, q in zip(a, b)
+        ]
 
     # tf-keras-vis: |gradient|, max over channels, min-max per sample.
     reference = np.asarray(Saliency(model, clone=False)(score, x))
@@ -234,11 +245,30 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
     )
     ours = grad_cam(model, x, target=target, layer="relu_2")
     assert min(correlations(reference, ours)) > 0.99
+    reference = np.asarray(
+        GradcamPlusPlus(model, clone=False)(
+            score,
+            x,
+            penultimate_layer="relu_2",
+            seek_penultimate_conv_layer=False,
+            expand_cam=False,
+            normalize_cam=False,
+        )
+    )
+    ours = grad_cam_plus_plus(model, x, target=target, layer="relu_2")
+    assert min(correlations(reference, ours)) > 0.99
+    # Equal up to each sample's exp(score) factor.
+    logits = _outputs(model, x)[np.arange(3), target]
+    np.testing.assert_allclose(
+        reference, ours * np.exp(logits)[:, None, None], rtol=1e-3, atol=1e-6
+    )
 
 
 def test_grad_cam_at_a_nested_backbone_is_the_closed_form():
     """Global average pooling and a Dense head: the Grad-CAM weights are
-    the class's Dense weights over h*w."""
+    the class's Dense weights over h*w, the Grad-CAM++ weights their
+    positive part over h*w (the gradient is the same at every position, so
+    the normalized alphas are 1 / (h*w))."""
     keras.utils.set_random_seed(0)
     inner_input = keras.Input((6, 6, 1))
     inner = keras.Model(
@@ -254,3 +284,95 @@ def test_grad_cam_at_a_nested_backbone_is_the_closed_form():
     np.testing.assert_allclose(
         grad_cam(model, x, target=2), expected, rtol=1e-4, atol=1e-6
     )
+    weights = np.maximum(kernel[:, 2], 0.0)
+    assert 0 < np.count_nonzero(weights) < len(weights)  # ReLU matters
+    expected = np.maximum(activations @ weights / 36.0, 0.0)
+    np.testing.assert_allclose(
+        grad_cam_plus_plus(model, x, target=2), expected, rtol=1e-4, atol=1e-6
+    )
+
+
+class _CallCounter(keras.layers.Layer):
+    """The identity, counting its Python calls (on JAX: its traces)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def call(self, inputs):
+        self.calls += 1
+        return inputs
+
+
+def test_attribution_programs_are_cached_per_model_and_see_new_weights():
+    keras.utils.set_random_seed(0)
+    counter = _CallCounter()
+    dense = keras.layers.Dense(3, use_bias=False)
+    model = keras.Sequential([keras.Input((4,)), counter, dense])
+    x = _inputs((2, 4))
+
+    def column(target):
+        kernel = keras.ops.convert_to_numpy(dense.kernel)
+        return np.broadcast_to(kernel[:, target], x.shape)
+
+    np.testing.assert_allclose(saliency(model, x, target=1), column(1))
+    traced = counter.calls
+    # Another target, and new weights: no new trace on JAX (the target
+    # rows and the weights are arguments of the cached program), and the
+    # values follow.
+    np.testing.assert_allclose(saliency(model, x, target=2), column(2))
+    dense.kernel.assign(2.0 * keras.ops.convert_to_numpy(dense.kernel))
+    np.testing.assert_allclose(saliency(model, x, target=2), column(2))
+    if keras.backend.backend() == "jax":
+        assert counter.calls == traced
+    else:  # eager: one call per backward pass
+        assert counter.calls == traced + 2
+    # Linear model: integrated gradients are x * the gradient.
+    np.testing.assert_allclose(
+        integrated_gradients(model, x, target=0, steps=2),
+        x * column(0),
+        rtol=1e-5,
+    )
+
+    # The cache holds the model weakly.
+    reference = weakref.ref(model)
+    del model
+    gc.collect()
+    assert reference() is None
+
+
+@pytest.mark.parametrize("method", [grad_cam, grad_cam_plus_plus])
+def test_grad_cam_over_time_at_a_1d_convolution(method):
+    """An embedding from the first half of a sequence only (the time axis
+    of a (batch, time, features) input, as for log-mel frames)."""
+    inputs = keras.Input((8, 3))
+    x = keras.layers.Conv1D(
+        2, 1, kernel_initializer="ones", activation="relu", name="conv"
+    )(inputs)
+    x = keras.layers.Cropping1D((0, 4))(x)
+    x = keras.layers.ZeroPadding1D((0, 4))(x)
+    x = keras.layers.AveragePooling1D(2, name="pooled")(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(3, kernel_initializer="ones")(x)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(0).uniform(0.1, 1.0, (4, 8, 3))
+    maps = method(model, x.astype("float32"), target=0)
+    assert maps.shape == (4, 4)  # layer=None: "pooled", the last one
+    assert np.all(maps[:, :2] > 0) and np.all(maps[:, 2:] == 0)
+    upsampled = method(model, x.astype("float32"), upsample=True, target=0)
+    assert upsampled.shape == (4, 8)
+    assert np.all(upsampled[:, :3] > 0)
+    np.testing.assert_allclose(upsampled[:, 5:], 0.0, atol=1e-7)
+
+
+def test_grad_cam_prefers_layers_of_the_input_rank():
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(2, 3, padding="same", name="conv")(inputs)
+    x = keras.layers.Reshape((64, 2), name="positions")(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    x = np.ones((2, 8, 8, 1), "float32")
+    assert grad_cam(model, x, target=0).shape == (2, 8, 8)  # "conv"
+    assert grad_cam(model, x, target=0, layer="positions").shape == (2, 64)
+    with pytest.raises(ValueError, match="`upsample`"):
+        grad_cam(model, x, target=0, layer="positions", upsample=True)

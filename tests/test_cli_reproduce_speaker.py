@@ -47,8 +47,17 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     report = (output_dir / "report.md").read_text()
     for row in ROWS:
         assert row in report
-    for png in ("det_curves.png", "training_curves.png"):
+    pngs = ["det_curves.png", "training_curves.png"]
+    pngs += [
+        f"complementarity_{name}.png"
+        for name in ("attribution_grid", "cka", "diversity")
+    ]
+    for png in pngs:
         assert (output_dir / png).read_bytes().startswith(b"\x89PNG")
+    # Complementarity: base vs independent and vs alliance.
+    assert "## Complementarity" in report
+    assert "| base vs independent | " in report
+    assert "| base vs alliance | " in report
     first = json.loads((output_dir / "results.json").read_text())
     assert first["config"]["backend"] == keras.backend.backend()
     metrics = first["runs"][0]["metrics"]
@@ -56,6 +65,14 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     base_eer = 100 * metrics["base"]["eer"]
     assert f"| base (thin ResNet-SE) | {base_eer:.2f} ± 0.00 |" in report
     assert "adversary_fit_0" in first["runs"][0]["histories"]["alliance"]
+    comparison = first["runs"][0]["complementarity"]
+    assert comparison["names"] == ["base", "independent", "alliance"]
+    for pair in ("base|independent", "base|alliance"):
+        values = comparison["pairs"][pair]
+        assert 0.0 <= values["double_fault"] <= 1.0
+        assert -1.0 <= values["integrated_gradients_rank_correlation"] <= 1.0
+    cka = comparison["linear_cka"][0][2]
+    assert cka == pytest.approx(first["runs"][0]["cka"]["alliance"])
 
     # A second run reuses every model (and the corpus) and agrees.
     assert main(argv) == 0

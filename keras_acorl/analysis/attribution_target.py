@@ -1,12 +1,19 @@
 """What an attribution explains: a class logit, or the cosine score of an
 embedding against a reference embedding."""
 
+import collections
 import numbers
 
 import keras
 import numpy as np
 
-from keras_acorl.analysis.input_gradients import compiled
+from keras_acorl.analysis.input_gradients import model_outputs
+
+# What an attribution explains, per sample: `kind` "logit" (`weights`: one-hot
+# rows of the target classes) or "cosine" (`weights`: unit-norm reference
+# embeddings), `weights` of shape (batch, k); see
+# `input_gradients.score_values`.
+Score = collections.namedtuple("Score", ["kind", "weights"])
 
 
 def check_inputs(x, argument="x"):
@@ -24,12 +31,13 @@ def check_inputs(x, argument="x"):
 
 def forward(model, x, batch_size=256):
     """`model(x)` in inference mode as NumPy (one array, or a list for a
-    model with several outputs), in batches: a direct (jit-compiled on JAX)
-    call, no `predict` compilation for a few small batches."""
-    call = compiled(lambda v: model(v, training=False))
+    model with several outputs), in batches: a direct call of the model's
+    cached (jit-compiled on JAX) program, no `predict` compilation for a
+    few small batches."""
     chunks = [
         keras.tree.map_structure(
-            keras.ops.convert_to_numpy, call(x[i : i + batch_size])
+            keras.ops.convert_to_numpy,
+            model_outputs(model, x[i : i + batch_size]),
         )
         for i in range(0, len(x), batch_size)
     ]
@@ -66,8 +74,7 @@ def check_attribution_model(model, argument="model"):
 
 
 def score_function(model, x, target=None, reference=None):
-    """A function `outputs (batch, k) -> scores (batch,)` choosing what the
-    attribution explains.
+    """What the attribution explains, per sample of `x`.
 
     Args:
         model: the `keras.Model` whose outputs are scored.
@@ -80,10 +87,8 @@ def score_function(model, x, target=None, reference=None):
             to it, as in cosine scoring of speaker embeddings.
 
     Returns:
-        callable `(outputs, rows) -> scores`: `outputs` a tensor `(n, k)`
-        for the samples `rows` (int array `(n,)` of indices into `x`; a
-        sample may appear many times, e.g. noisy copies or path points),
-        returns a tensor `(n,)`.
+        A `Score`: the kind of score and its per-sample `weights`
+        `(batch, k)`.
     """
     batch = x.shape[0]
     width = model.outputs[0].shape[-1]
@@ -113,24 +118,10 @@ def score_function(model, x, target=None, reference=None):
         reference = reference / np.maximum(
             np.linalg.norm(reference, axis=-1, keepdims=True), 1e-12
         )
-
-        def cosine(outputs, rows):
-            norm = keras.ops.sqrt(keras.ops.sum(outputs**2, axis=-1))
-            dot = keras.ops.sum(
-                outputs * keras.ops.convert_to_tensor(reference[rows]), axis=-1
-            )
-            return dot / keras.ops.maximum(norm, 1e-12)
-
-        return cosine
+        return Score("cosine", reference.astype("float32"))
 
     target = resolve_target(model, x, target, width)
-    one_hot = np.eye(width, dtype="float32")[target]
-
-    def logit(outputs, rows):
-        chosen = keras.ops.convert_to_tensor(one_hot[rows])
-        return keras.ops.sum(outputs * chosen, axis=-1)
-
-    return logit
+    return Score("logit", np.eye(width, dtype="float32")[target])
 
 
 def resolve_target(model, x, target, width):

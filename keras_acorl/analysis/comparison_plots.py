@@ -20,7 +20,10 @@ def plot_attribution_grid(
 ):
     """One column per sample (wrapped every `columns` samples); rows: the
     input, then each model's map over the input. Column titles: the true
-    class and each model's prediction."""
+    class and each model's prediction. `grid` may carry its own `"title"`
+    and `"column_titles"` (what the labels and predictions are)."""
+    title = grid.get("title", title)
+    column_titles = grid.get("column_titles", "true class, predictions")
     images = grid["images"]
     count = len(images)
     width = min(count, columns)
@@ -61,7 +64,7 @@ def plot_attribution_grid(
         for row, label in enumerate(["input", *names]):
             axes[block * per_block + row, 0].set_ylabel(label, fontsize=8)
     figure.suptitle(
-        f"{title}; column titles: true class, predictions ({'/'.join(names)})",
+        f"{title}\ncolumn titles: {column_titles} ({'/'.join(names)})",
         fontsize=9,
     )
     figure.savefig(path, dpi=90)

@@ -12,6 +12,13 @@ COLUMNS = (
     ("error corr.", "error_correlation"),
 )
 
+SHORT_NAMES = {
+    "grad_cam": "Grad-CAM",
+    "grad_cam_plus_plus": "Grad-CAM++",
+    "integrated_gradients": "IG",
+    "saliency": "saliency",
+}
+
 
 def pair_rows(result, pairs=None):
     """`{pair: {column: value}}` for the given `"a|b"` pairs (None: all),
@@ -49,7 +56,7 @@ def table(summary, methods, labels=None):
     results)."""
     columns = list(COLUMNS)
     for method in methods:
-        short = "Grad-CAM" if method == "grad_cam" else "IG"
+        short = SHORT_NAMES.get(method, method)
         columns.append((f"{short} rank corr.", f"{method}_rank_correlation"))
         columns.append((f"{short} top-10% IoU", f"{method}_top_k_iou"))
     lines = [

@@ -34,10 +34,19 @@ def _pairs(result, base_names, new):
 
 
 def write_section(
-    runs, output_dir, base_names, new=("independent", "alliance")
+    runs,
+    output_dir,
+    base_names,
+    new=("independent", "alliance"),
+    description=None,
+    legend=comparison_report.LEGEND,
 ):
     """Pops the grids out of `runs` (not JSON), writes the PNGs of the first
-    seed and returns the Markdown section ("" when nothing was measured)."""
+    seed and returns the Markdown section ("" when nothing was measured).
+
+    `description`: the text above the table, formatted with `seeds` and
+    the first result's entries (None: the image report's); `legend`: the
+    text below the verdicts."""
     from keras_acorl.analysis.comparison_plots import write_comparison_plots
 
     seeds = [s for s in runs if KEY in runs[s]]
@@ -49,18 +58,23 @@ def write_section(
     write_comparison_plots(first, output_dir, prefix="complementarity_")
     pairs = _pairs(results[0], base_names, new)
     summary = comparison_report.mean_rows(results, pairs)
+    if description is None:
+        description = (
+            "Test split, mean ± std over {seeds} seed(s); attributions on "
+            "the first {attribution_samples} test images, for the true "
+            "class."
+        )
+    description = description.format(seeds=len(seeds), **results[0])
     lines = [
         "## Complementarity: does the alliance look elsewhere?",
         "",
-        f"Test split, mean ± std over {len(seeds)} seed(s); attributions "
-        f"on the first {results[0]['attribution_samples']} test images, "
-        "for the true class.",
+        description,
         "",
         comparison_report.table(summary, results[0]["methods"]),
         "",
         *_verdicts(results, base_names, new),
         "",
-        comparison_report.LEGEND,
+        legend,
         "",
         f"Attribution grid and heatmaps of seed {seeds[0]}:",
         "",

@@ -112,7 +112,7 @@ def run(args):
 
     check_output_dir(args.output_dir, "--output-dir")
     start = time.perf_counter()
-    stages = common.Stages(3 + 3 * len(seeds), verbose)
+    stages = common.Stages(3 + 4 * len(seeds), verbose)
 
     stages("speaker corpus")
     data = _load_data(args.corpus_dir, settings, verbose)
@@ -226,6 +226,7 @@ def _train_base(data, settings, verbose):
 
 
 def _run_seed(seed, base, data, settings, store, stages, verbose):
+    from keras_acorl.cli import speaker_complementarity
     from keras_acorl.cli import speaker_scoring
     from keras_acorl.cli import speaker_training as training
 
@@ -256,6 +257,17 @@ def _run_seed(seed, base, data, settings, store, stages, verbose):
     )
     stages(f"seed {seed}: scoring")
     result = speaker_scoring.evaluate(trained, data)
+    stages(f"seed {seed}: complementarity (CKA, diversity, attributions)")
+    frames = round(settings["crop_seconds"] * data["test"].sample_rate)
+    result.update(
+        speaker_complementarity.measure(
+            trained,
+            data,
+            result,
+            frames,
+            quick=settings["corpus_preset"] == "quick",
+        )
+    )
     result["seed"] = seed
     result["histories"] = histories
     return result

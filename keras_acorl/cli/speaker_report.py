@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from keras_acorl.cli import complementarity_section
+from keras_acorl.cli import speaker_complementarity
 from keras_acorl.cli.speaker_scoring import ACORL
 from keras_acorl.cli.speaker_scoring import ACORL_LR
 from keras_acorl.cli.speaker_scoring import ROWS
@@ -72,14 +74,22 @@ def fusion_gains(runs):
 
 
 def write_report(output_dir, config, runs, seconds):
-    """Writes `report.md`, `results.json`, `det_curves.png` and
-    `training_curves.png`; returns `{"table": ..., "summary": ...}`."""
+    """Writes `report.md`, `results.json`, `det_curves.png`,
+    `training_curves.png` and the complementarity PNGs; returns
+    `{"table": ..., "summary": ...}`."""
     os.makedirs(output_dir, exist_ok=True)
     table = format_table(runs)
     summary = summarize(runs)
     gains = fusion_gains(runs)
     _plot_det(runs[0], os.path.join(output_dir, "det_curves.png"))
     _plot_curves(runs, os.path.join(output_dir, "training_curves.png"))
+    section = complementarity_section.write_section(
+        {run["seed"]: run for run in runs},
+        output_dir,
+        [speaker_complementarity.BASE],
+        description=speaker_complementarity.DESCRIPTION,
+        legend=speaker_complementarity.LEGEND,
+    )
     results = {
         "config": config,
         "seconds": seconds,
@@ -91,6 +101,9 @@ def write_report(output_dir, config, runs, seconds):
                 "metrics": run["metrics"],
                 "cka": run["cka"],
                 "histories": run["histories"],
+                complementarity_section.KEY: run.get(
+                    complementarity_section.KEY
+                ),
             }
             for run in runs
         ],
@@ -98,7 +111,9 @@ def write_report(output_dir, config, runs, seconds):
     with open(os.path.join(output_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     with open(os.path.join(output_dir, "report.md"), "w") as f:
-        f.write(_report_text(config, table, gains, seconds, len(runs)))
+        f.write(
+            _report_text(config, table, gains, seconds, len(runs)) + section
+        )
     return {"table": table, "summary": summary}
 
 

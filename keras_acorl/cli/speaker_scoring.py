@@ -42,7 +42,8 @@ def evaluate(classifiers, data):
         dict: `"metrics"` (row -> `{"eer", "min_dcf_0.01",
         "min_dcf_0.05"}`), `"scores"` (row -> test scores), `"labels"`
         (test labels), `"cka"` (model -> linear CKA of its test embeddings
-        with the base model's).
+        with the base model's), `"embeddings"` (model -> `{utt_id ->
+        embedding}` of the test utterances; not JSON).
     """
     import numpy as np
 
@@ -101,4 +102,5 @@ def evaluate(classifiers, data):
         "scores": {row: scores[row] for row in ROWS},
         "labels": labels,
         "cka": cka,
+        "embeddings": {name: test[name] for name in classifiers},
     }
