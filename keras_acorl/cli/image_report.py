@@ -12,7 +12,7 @@ from keras_acorl.cli import complementarity_section
 ROWS = (
     ("independent", "independent ({new})"),
     ("alliance", "ACoRL alliance ({new})"),
-    ("student", "MEAL student ({new}, from the bases, no labels)"),
+    ("student", "MEAL student ({new}, independent + distilled, no labels)"),
     ("base_fusion", "fusion of the bases"),
     ("traditional_fusion", "traditional fusion (bases + independent)"),
     ("acorl_fusion", "ACoRL fusion (bases + alliance)"),
@@ -161,10 +161,13 @@ def _report(config, table, gain, seconds):
             "- The independent model and the alliance share architecture, "
             "initialization and batch order; only the alliance's "
             "adversarial loss against the frozen bases differs.",
-            "- The MEAL student (`keras_acorl.MEALDistiller` defaults, the "
+            "- The MEAL student starts from the trained independent model "
+            "(as MEAL V2 starts from a pre-trained student), then learns "
+            "from the bases' outputs only, without labels, for the same "
+            "epochs (`keras_acorl.MEALDistiller` defaults, the "
             '`"soft_mean"` recipe: the mean of the bases\' softmaxes at '
-            "temperature 4, no discriminator) learns from the bases' "
-            "outputs only, without labels.",
+            "temperature 4, no discriminator): it has trained twice as "
+            "long as the independent model.",
             "- std: standard deviation over seeds; per seed: accuracy for "
             "each seed in order.",
             "- CKA: linear CKA of the model's `embedding` to each base's on "

@@ -4,7 +4,8 @@ images, over several seeds.
 For every seed: trains K base models of different families, then two new
 models of one architecture, an independent one ("traditional" multi-model
 fusion) and an ACoRL alliance trained against the frozen bases, and a MEAL
-student distilled from the bases (no labels). Evaluates every model, the
+student that starts from the independent model and is distilled from the
+bases (no labels; MEAL V2 style). Evaluates every model, the
 fusions (bases alone; bases + independent; bases + alliance) and the
 student; reports mean ± standard deviation over seeds, linear CKA between
 all representations, and writes `report.md`, `results.json` and PNG plots
@@ -169,6 +170,15 @@ def _build(family, input_shape, num_classes, name):
     )
 
 
+def pretrained_student(independent, build):
+    """The MEAL student, built by `build(family, seed, name)` (the
+    independent model's family) and holding a copy of `independent`'s
+    trained weights, as MEAL V2 starts from a pre-trained student."""
+    student = build(NEW_FAMILY, 0, STUDENT)
+    student.set_weights(independent.get_weights())
+    return student
+
+
 def _load_data(dataset, seed, image_size):
     """`((x_train, y_train), (x_test, y_test), num_classes)` as numpy."""
     import numpy as np
@@ -271,6 +281,7 @@ def run_image_reproduction(
         "bases": bases,
         "new_model": NEW_FAMILY,
         "student": NEW_FAMILY,
+        "student_init": INDEPENDENT,
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
@@ -417,9 +428,11 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
     )
 
     def train_student():
-        student = build(NEW_FAMILY, new_seed + 1, STUDENT)
-        # The default recipe, "soft_mean": the bases' mean softmax at
-        # temperature 4, no discriminator, no labels (issue 14's sweep).
+        # MEAL V2: the student starts from the trained independent model
+        # (the same network trained on labels), then distils the default
+        # recipe, "soft_mean": the bases' mean softmax at temperature 4,
+        # no discriminator, no labels (the best of issue 14's sweep).
+        student = pretrained_student(models[INDEPENDENT], build)
         distiller = keras_acorl.MEALDistiller(
             [models[name] for name in base_names], student, seed=new_seed
         )
@@ -432,7 +445,8 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
     models[STUDENT], histories[STUDENT] = train_or_reuse(
         STUDENT,
-        f"MEAL student ({FAMILIES[NEW_FAMILY]}) from the bases, no labels",
+        f"MEAL student ({FAMILIES[NEW_FAMILY]}) from the independent model, "
+        "distilled from the bases, no labels",
         train_student,
     )
 
