@@ -391,6 +391,10 @@ def summarize(args, per_seed):
             f"| {row} | {test.mean():.4f} ± {std:.4f} | {paired} | "
             f"{recovered} | {train.mean():.4f} |"
         )
+    print(f"\nPer seed ({', '.join(map(str, args.seeds))}), test accuracy:")
+    for row in rows:
+        values = " / ".join(f"{r[row][0]:.4f}" for r in per_seed)
+        print(f"- {row}: {values}")
 
 
 def main(argv=None):
