@@ -19,7 +19,9 @@ arguments `teacher_mode`, `adversarial_mode`, `temperature`,
 `label_weight`, `similarity`; `discriminator_lr` (Adam learning rate of
 the discriminators); `init=label` (start from the trained label student,
 as MEAL V2 starts from pre-trained weights; it then trains `--epochs`
-more epochs).
+more epochs); `init=label:K` (start from the same student trained on
+labels for K epochs, with its own K-epoch schedule, then distil for
+`--epochs` - K epochs: the same total budget as the label student).
 
 Prints a Markdown table: test accuracy mean ± std over the seeds; the
 paired difference to the label student with a 95% t-interval
@@ -133,6 +135,12 @@ def parse_setting(text):
         elif key not in STRING_KEYS:
             raise ValueError(f"Setting {text!r}: unknown key {key!r}.")
         if key == "init":
+            kind, colon, epochs = value.partition(":")
+            if kind != "label" or (colon and not epochs.isdigit()):
+                raise ValueError(
+                    f"Setting {text!r}: init is 'label' or 'label:K' with K "
+                    f"an int. Received: {value!r}."
+                )
             init = value
         elif key == "discriminator_lr":
             discriminator_lr = value
@@ -220,7 +228,6 @@ def run_seed(args, seed, log):
             accuracy(test_logits[:, k], y_test),
             accuracy(train_logits[:, k], y_train),
         )
-    steps = args.epochs * -(-len(x_train) // args.batch_size)
     student_seed = 1000 * seed + 101  # reproduce image's student seed
     fit_kwargs = dict(batch_size=args.batch_size, epochs=args.epochs, verbose=0)
 
@@ -258,25 +265,32 @@ def run_seed(args, seed, log):
             with open(results_path, "w") as f:
                 json.dump(done, f, indent=1)
 
-    start = time.perf_counter()
-    label_student = new_student("label_student")
-    path = os.path.join(
-        args.cache_dir,
-        f"{args.dataset}_label_student_e{args.epochs}_s{seed}_"
-        f"n{len(x_train)}_{keras.backend.backend()}.weights.h5",
-    )
-    if os.path.exists(path):
-        label_student.load_weights(path)
-    else:
+    steps_per_epoch = -(-len(x_train) // args.batch_size)
+
+    def train_label_student(epochs):
+        """The student trained on labels for `epochs` (cosine schedule over
+        them), cached."""
+        label_student = new_student("label_student")
+        path = os.path.join(
+            args.cache_dir,
+            f"{args.dataset}_label_student_e{epochs}_s{seed}_"
+            f"n{len(x_train)}_{keras.backend.backend()}.weights.h5",
+        )
+        if os.path.exists(path):
+            label_student.load_weights(path)
+            return label_student
         label_student.compile(
-            optimizer=optimizer(args, steps),
+            optimizer=optimizer(args, epochs * steps_per_epoch),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
         keras.utils.set_random_seed(student_seed)  # the batch order
-        label_student.fit(x_train, y_train, **fit_kwargs)
+        label_student.fit(x_train, y_train, **{**fit_kwargs, "epochs": epochs})
         label_student.save_weights(path)
+        return label_student
+
+    start = time.perf_counter()
+    label_student = train_label_student(args.epochs)
     record(LABEL, label_student, start)
-    label_weights = label_student.get_weights()
 
     cached = {"inputs": x_train, "teacher_outputs": [train_logits]}
     for setting in args.settings:
@@ -286,8 +300,13 @@ def run_seed(args, seed, log):
         start = time.perf_counter()
         name, overrides, init, discriminator_lr = parse_setting(setting)
         student = new_student("student")
+        epochs = args.epochs
         if init == "label":
-            student.set_weights(label_weights)
+            student.set_weights(label_student.get_weights())
+        elif init is not None:
+            init_epochs = int(init.partition(":")[2])
+            student.set_weights(train_label_student(init_epochs).get_weights())
+            epochs -= init_epochs
         distiller = keras_acorl.MEALDistiller.from_recipe(
             name,
             teachers=[
@@ -299,14 +318,16 @@ def run_seed(args, seed, log):
             **overrides,
         )
         distiller.compile(
-            optimizer=optimizer(args, steps),
+            optimizer=optimizer(args, epochs * steps_per_epoch),
             discriminator_optimizer=keras.optimizers.Adam(discriminator_lr),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
             if distiller.label_weight > 0
             else None,
         )
         keras.utils.set_random_seed(student_seed)  # the same batch order
-        history = distiller.fit(cached, y_train, **fit_kwargs)
+        history = distiller.fit(
+            cached, y_train, **{**fit_kwargs, "epochs": epochs}
+        )
         logs = {k: v[-1] for k, v in history.history.items()}
         note = f"; similarity_loss {logs['similarity_loss']:.3f}"
         if "discriminator_accuracy" in logs:
@@ -370,12 +391,21 @@ def summarize(args, per_seed):
             f"| {row} | {test.mean():.4f} ± {std:.4f} | {paired} | "
             f"{recovered} | {train.mean():.4f} |"
         )
+    print(f"\nPer seed ({', '.join(map(str, args.seeds))}), test accuracy:")
+    for row in rows:
+        values = " / ".join(f"{r[row][0]:.4f}" for r in per_seed)
+        print(f"- {row}: {values}")
 
 
 def main(argv=None):
     args = parse_args(argv)
-    for setting in args.settings:
-        parse_setting(setting)  # fail before training anything
+    for setting in args.settings:  # fail before training anything
+        init = parse_setting(setting)[2]
+        if init and ":" in init and not 0 < int(init[6:]) < args.epochs:
+            raise ValueError(
+                f"Setting {setting!r}: K of init=label:K must be in "
+                f"[1, --epochs - 1] = [1, {args.epochs - 1}]."
+            )
     start = time.perf_counter()
 
     def log(message):

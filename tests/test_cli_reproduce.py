@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 from keras_acorl.cli import demo
@@ -208,3 +209,28 @@ def test_parser_defaults_and_demo_alias(capsys):
     capsys.readouterr()
     assert main(["reproduce"]) == 2  # No task: prints help.
     assert "image" in capsys.readouterr().out
+
+
+def test_student_starts_from_the_independent_model():
+    # MEAL V2 style: the student holds a copy of the independent model's
+    # trained weights, in variables of its own.
+    def build(family, model_seed, name):
+        keras.utils.set_random_seed(model_seed)
+        return reproduce_image._build(family, (12, 12, 1), 3, name)
+
+    independent = build("cnn_narrow", 7, "independent")
+    student = reproduce_image.pretrained_student(
+        independent, build, "cnn_narrow"
+    )
+    assert student.name == "student"
+    before = independent.get_weights()
+    for ours, theirs in zip(student.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    # A fresh build with the same seed differs: the copy did the work.
+    fresh = build("cnn_narrow", 0, "fresh").get_weights()
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(fresh, before, strict=True)
+    )
+    kernel = student.trainable_weights[0]
+    kernel.assign(kernel + 1.0)
+    np.testing.assert_array_equal(independent.get_weights()[0], before[0])

@@ -33,7 +33,9 @@ def _rows(config):
         (alliance, f"ACoRL alliance ({new}, {objective} {weight})")
         for objective, weight, alliance, _ in alliances
     ]
-    rows.append(("student", f"MEAL student ({new}, from the bases, no labels)"))
+    rows.append(
+        ("student", f"MEAL student ({new}, independent + distilled, no labels)")
+    )
     rows.append(("base_fusion", "fusion of the bases"))
     fusions = [
         ("traditional_fusion", "traditional fusion (bases + independent")
@@ -269,12 +271,13 @@ def _report(config, table, paired_table, gain, seconds):
             "alliance's objective against the frozen bases differs. Every "
             "labeled model trains until its validation accuracy stops "
             "improving and keeps its best weights "
-            "(`keras.callbacks.EarlyStopping`); the student trains for the "
-            "full budget.",
-            "- The MEAL student (`keras_acorl.MEALDistiller` defaults, the "
+            "(`keras.callbacks.EarlyStopping`).",
+            "- The MEAL student starts from the trained independent model "
+            "(as MEAL V2 starts from a pre-trained student), then learns "
+            "from the bases' outputs only, without labels, for the full "
+            "`--epochs` budget (`keras_acorl.MEALDistiller` defaults, the "
             '`"soft_mean"` recipe: the mean of the bases\' softmaxes at '
-            "temperature 4, no discriminator) learns from the bases' "
-            "outputs only, without labels.",
+            "temperature 4, no discriminator).",
             "- std: standard deviation over seeds; per seed: accuracy for "
             "each seed in order.",
             "- CKA: linear CKA of the model's `embedding` to each base's on "

@@ -6,7 +6,8 @@ models of the FIRST base's architecture: an independent one ("traditional"
 multi-model fusion), one alliance per complementarity objective
 (`--objectives`, trained against the frozen bases from the same
 initialization and batch order, the bases' outputs computed once) and a
-MEAL student distilled from the bases (no labels). Every labeled model
+MEAL student that starts from the independent model and is distilled from
+the bases (no labels; MEAL V2 style). Every labeled model
 trains until its accuracy on a validation split (10% of the training
 images, never the test images) stops improving
 (`keras.callbacks.EarlyStopping`, same `--patience` and `--epochs` budget
@@ -279,6 +280,15 @@ def _build(family, input_shape, num_classes, name):
     )
 
 
+def pretrained_student(independent, build, family):
+    """The MEAL student, built by `build(family, seed, name)` (`family`:
+    the independent model's) and holding a copy of `independent`'s
+    trained weights, as MEAL V2 starts from a pre-trained student."""
+    student = build(family, 0, STUDENT)
+    student.set_weights(independent.get_weights())
+    return student
+
+
 def _load_data(dataset, seed, image_size):
     """`((x_train, y_train), (x_test, y_test), num_classes)` as numpy."""
     import numpy as np
@@ -405,6 +415,7 @@ def run_image_reproduction(
         # The partner has the architecture and capacity of the first base.
         "new_model": bases[0],
         "student": bases[0],
+        "student_init": INDEPENDENT,
         "epochs": epochs,
         "patience": patience,
         "validation_fraction": VALIDATION_FRACTION,
@@ -607,11 +618,13 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
         )
 
     def train_student():
-        student = build(new_family, new_seed + 1, STUDENT)
-        # The default recipe, "soft_mean": the bases' mean softmax at
-        # temperature 4, no discriminator, no labels (issue 14's sweep).
+        # MEAL V2: the student starts from the trained independent model
+        # (the same network trained on labels), then distils the default
+        # recipe, "soft_mean": the bases' mean softmax at temperature 4,
+        # no discriminator, no labels (the best of issue 14's sweep).
         # Without labels there is no validation accuracy: it trains for
         # the full `epochs`.
+        student = pretrained_student(models[INDEPENDENT], build, new_family)
         distiller = keras_acorl.MEALDistiller(
             [models[name] for name in base_names], student, seed=new_seed
         )
@@ -624,7 +637,8 @@ def _run_seed(seed, config, store, stage, learning_rate, verbose):
 
     models[STUDENT], histories[STUDENT] = train_or_reuse(
         STUDENT,
-        f"MEAL student ({FAMILIES[new_family]}) from the bases, no labels",
+        f"MEAL student ({FAMILIES[new_family]}) from the independent model, "
+        "distilled from the bases, no labels",
         train_student,
     )
 

@@ -69,7 +69,8 @@ class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
     from pre-trained weights: load them into `student` first. Best
     measured: train the student on labels, then distil it with
     `"soft_mean"` (+1.7 points over the student trained on labels for the
-    same total epochs).
+    same total epochs, 56% of the gap to the teachers' ensemble);
+    `"meal_v1"` was +0.8 at the same 30 epochs.
 
     Teachers (`teacher_mode`):
     - `"random"` (MEAL): one teacher drawn per step with a seeded Keras RNG
