@@ -244,8 +244,12 @@ def test_objective_by_name_or_instance_and_bad_values(task):
         build(objective="dice")
     with pytest.raises(TypeError, match="objective"):
         build(objective=3)
-    with pytest.raises(ValueError, match="base_representation"):
+    with pytest.raises(ValueError, match="'ensemble'.*base_representation"):
         build(objective="ensemble", base_representation="embedding")
+    with pytest.raises(
+        ValueError, match="'input_gradient'.*base model 0's output"
+    ):
+        build(objective="input_gradient", base_representation="embedding")
     with pytest.raises(TypeError, match="from_logits"):
         keras_acorl.objectives.EnsembleObjective(from_logits="yes")
     with pytest.raises(ValueError, match="epsilon"):

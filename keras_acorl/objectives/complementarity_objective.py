@@ -74,6 +74,19 @@ class ComplementarityObjective(keras.layers.Layer):
         self.built = True
 
 
+def check_task_outputs(objective, why, target_dims, output_dim):
+    """Objectives that compare task outputs: each base quantity must be
+    that base model's output, of the alliance's output size."""
+    for i, dim in enumerate(target_dims):
+        if dim != output_dim:
+            raise ValueError(
+                f"objective={objective!r} {why}: `base_representation` must "
+                f"give base model {i}'s output ({output_dim} values, like "
+                "the alliance's output; None gives the model's output). "
+                f"Received a representation of size {dim}."
+            )
+
+
 def check_positive_real(value, argument):
     """`value` as a float if it is a finite real number > 0."""
     value = argument_checks.check_real(value, argument)

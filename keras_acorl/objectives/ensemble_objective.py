@@ -3,6 +3,7 @@ import keras
 from keras_acorl.objectives.complementarity_objective import (
     ComplementarityObjective,
 )
+from keras_acorl.objectives.complementarity_objective import check_task_outputs
 from keras_acorl.objectives.conditional_adversarial_objective import (
     one_hot_labels,
 )
@@ -76,16 +77,12 @@ class EnsembleObjective(ComplementarityObjective):
         self.from_logits = from_logits
 
     def setup(self, model, target_dims, alliance_dim, output_dim):
-        for i, dim in enumerate(target_dims):
-            if dim != output_dim:
-                raise ValueError(
-                    "objective='ensemble' fuses the base models' task "
-                    "outputs with the alliance's: `base_representation` "
-                    f"must give base model {i}'s output ({output_dim} "
-                    f"values, like the alliance's output; None gives the "
-                    f"model's output). Received a representation of size "
-                    f"{dim}."
-                )
+        check_task_outputs(
+            "ensemble",
+            "fuses the base models' task outputs with the alliance's",
+            target_dims,
+            output_dim,
+        )
         self.num_classes = output_dim
         self.built = True
 

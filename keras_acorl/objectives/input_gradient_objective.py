@@ -5,6 +5,7 @@ from keras_acorl.objectives.complementarity_objective import (
     ComplementarityObjective,
 )
 from keras_acorl.objectives.complementarity_objective import check_positive_real
+from keras_acorl.objectives.complementarity_objective import check_task_outputs
 from keras_acorl.objectives.conditional_adversarial_objective import (
     one_hot_labels,
 )
@@ -76,15 +77,12 @@ class InputGradientObjective(ComplementarityObjective):
         self.epsilon = check_positive_real(epsilon, "epsilon")
 
     def setup(self, model, target_dims, alliance_dim, output_dim):
-        for i, dim in enumerate(target_dims):
-            if dim != output_dim:
-                raise ValueError(
-                    "objective='input_gradient' compares the gradients of "
-                    "the label's output: `base_representation` must give "
-                    f"base model {i}'s output ({output_dim} values, like "
-                    "the alliance's output; None gives the model's output)."
-                    f" Received a representation of size {dim}."
-                )
+        check_task_outputs(
+            "input_gradient",
+            "compares the gradients of the label's output",
+            target_dims,
+            output_dim,
+        )
         self.num_classes = output_dim
         self.built = True
 
