@@ -3,18 +3,12 @@
 import numpy as np
 from scipy.stats import rankdata
 
+from keras_acorl.analysis.attribution_target import check_inputs
 from keras_acorl.argument_checks import check_real
 
 
 def _maps(maps, argument):
-    maps = np.asarray(maps, dtype=np.float64)
-    if maps.ndim < 2 or maps.shape[0] == 0:
-        raise ValueError(
-            f"`{argument}` must be a batch of maps, shape (samples, ...). "
-            f"Received shape {maps.shape}."
-        )
-    if not np.all(np.isfinite(maps)):
-        raise ValueError(f"`{argument}` contains NaN or infinite values.")
+    maps = check_inputs(maps, argument, dtype=np.float64, what="maps")
     return maps.reshape(maps.shape[0], -1)
 
 

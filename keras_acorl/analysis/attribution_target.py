@@ -16,12 +16,13 @@ from keras_acorl.analysis.input_gradients import model_outputs
 Score = collections.namedtuple("Score", ["kind", "weights"])
 
 
-def check_inputs(x, argument="x"):
-    """`x` as a finite `float32` batch `(batch, ...)`."""
-    x = np.asarray(x, dtype="float32")
+def check_inputs(x, argument="x", dtype="float32", what="inputs"):
+    """`x` as a finite batch `(batch, ...)` of `dtype`; `what` names its
+    items in the error."""
+    x = np.asarray(x, dtype=dtype)
     if x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(
-            f"`{argument}` must be a non-empty batch of inputs, shape "
+            f"`{argument}` must be a non-empty batch of {what}, shape "
             f"(batch, ...). Received shape {x.shape}."
         )
     if not np.all(np.isfinite(x)):
