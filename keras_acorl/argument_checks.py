@@ -228,3 +228,24 @@ def check_output_dir(path, argument):
             f"{error.strerror or error}."
         ) from None
     return path
+
+
+def check_layer_name(model, name, argument, listing=None):
+    """The layer of `model` named `name`; a `TypeError` when `name` is not
+    a string, a `ValueError` naming `argument` when there is no such
+    layer, listing `listing` (default: every layer's name)."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"`{argument}` must be the name (a string) of a layer of model "
+            f"{model.name!r}. Received: {name!r} of type "
+            f"{type(name).__name__}"
+        )
+    names = [layer.name for layer in model.layers]
+    if name not in names:
+        if listing is None:
+            listing = f"Available layers: {names}"
+        raise ValueError(
+            f"`{argument}` names layer {name!r}, which model {model.name!r} "
+            f"does not have. {listing}"
+        )
+    return model.get_layer(name)

@@ -7,6 +7,7 @@ import weakref
 import keras
 
 from keras_acorl import keras_compat
+from keras_acorl.argument_checks import check_layer_name
 
 # model -> {layer name: (features, head)}: the same sub-models (and so the
 # same cached attribution programs) for every call on a model.
@@ -60,17 +61,9 @@ def split_at_layer(model, layer=None):
                 f"Its layers: {[lay.name for lay in model.layers]}."
             )
         layer = (same or candidates)[-1]
-    if not isinstance(layer, str):
-        raise TypeError(
-            f"`layer` must be None or a layer name (string). Received "
-            f"{layer!r} of type {type(layer).__name__}."
-        )
-    names = [lay.name for lay in model.layers]
-    if layer not in names:
-        raise ValueError(
-            f"`layer`: no layer named {layer!r} in the model {model.name!r}. "
-            f"Spatial layers: {candidates}."
-        )
+    check_layer_name(
+        model, layer, "layer", listing=f"Spatial layers: {candidates}."
+    )
     splits = _SPLITS.setdefault(model, {})
     if layer in splits:
         return splits[layer]

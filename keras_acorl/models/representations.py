@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_acorl.argument_checks import check_layer_name
+
 _POOLING = {
     3: keras.layers.GlobalAveragePooling1D,
     4: keras.layers.GlobalAveragePooling2D,
@@ -55,13 +57,8 @@ def layer_output(model, spec, argument, index):
                 f"('{model.name}'), which has {len(names)} layers: {names}"
             )
         layer = model.layers[spec]
-    elif spec not in names:
-        raise ValueError(
-            f"`{argument}` names layer '{spec}', which model {index} "
-            f"('{model.name}') does not have. Available layers: {names}"
-        )
     else:
-        layer = model.get_layer(spec)
+        layer = check_layer_name(model, spec, argument)
     try:
         return layer.output
     except (AttributeError, ValueError) as e:

@@ -3,6 +3,7 @@
 import keras
 
 from keras_acorl.argument_checks import check_functional_model
+from keras_acorl.argument_checks import check_layer_name
 
 
 def split_encoder_head(model, representation="embedding"):
@@ -46,19 +47,7 @@ def split_encoder_head(model, representation="embedding"):
     ```
     """
     check_functional_model(model, "model")
-    if not isinstance(representation, str):
-        raise TypeError(
-            "`representation` must be the name of a layer of `model`. "
-            f"Received: {representation!r} of type "
-            f"{type(representation).__name__}"
-        )
-    names = [layer.name for layer in model.layers]
-    if representation not in names:
-        raise ValueError(
-            f"`representation` names layer '{representation}', which model "
-            f"'{model.name}' does not have. Available layers: {names}"
-        )
-    cut = model.get_layer(representation).output
+    cut = check_layer_name(model, representation, "representation").output
     if not isinstance(cut, keras.KerasTensor):
         raise ValueError(
             f"`representation`: layer '{representation}' of model "
