@@ -47,32 +47,33 @@ def register(subparsers):
         default=DEFAULT_OUTPUT_DIR,
         help=f"Where to write the report. Default: {DEFAULT_OUTPUT_DIR}.",
     )
-    parser.add_argument(
-        "--samples",
-        type=common.positive_int,
-        default=1000,
-        help="Test samples for accuracy, CKA and diversity. Default: 1000.",
-    )
-    parser.add_argument(
-        "--attribution-samples",
-        type=common.positive_int,
-        default=200,
-        help="Test samples whose attributions are compared. Default: 200.",
-    )
-    parser.add_argument(
-        "--per-class",
-        type=common.positive_int,
-        default=2,
-        help="Samples per class in the attribution grid. Default: 2.",
+    common.add_positive_int_arguments(
+        parser,
+        [
+            (
+                "--samples",
+                1000,
+                "Test samples for accuracy, CKA and diversity. Default: 1000.",
+            ),
+            (
+                "--attribution-samples",
+                200,
+                "Test samples whose attributions are compared. Default: 200.",
+            ),
+            (
+                "--per-class",
+                2,
+                "Samples per class in the attribution grid. Default: 2.",
+            ),
+            (
+                "--image-size",
+                32,
+                "Side of class-folder images. Default: 32.",
+            ),
+        ],
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="Seed of the data split."
-    )
-    parser.add_argument(
-        "--image-size",
-        type=common.positive_int,
-        default=32,
-        help="Side of class-folder images. Default: 32.",
     )
     common.add_backend_argument(parser)
     parser.set_defaults(func=run_from_args)

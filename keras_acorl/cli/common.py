@@ -109,6 +109,25 @@ class Stages:
             )
 
 
+def add_positive_int_arguments(parser, options):
+    """Options taking an int >= 1 (`positive_int`): `options` is a list of
+    `(flag, default, help)`."""
+    for flag, default, text in options:
+        parser.add_argument(flag, type=positive_int, default=default, help=text)
+
+
+def add_seeds_argument(parser, help):
+    """`--seeds`: one or more distinct seeds (None when not given)."""
+    parser.add_argument(
+        "--seeds",
+        type=seed,
+        nargs="+",
+        action=DistinctValues,
+        default=None,
+        help=help,
+    )
+
+
 def add_backend_argument(parser):
     """`--backend`, the same option for every job that trains or loads
     models (`rerun_with_backend` acts on it)."""

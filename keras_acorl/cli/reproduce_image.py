@@ -147,13 +147,8 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         help="A smoke test: 256 training and 128 test images, 1 epoch, "
         f"seed 0. Also enabled by {QUICK_ENV}=1.",
     )
-    parser.add_argument(
-        "--seeds",
-        type=common.seed,
-        nargs="+",
-        action=common.DistinctValues,
-        default=None,
-        help="Seeds to run. Default: 0 1 2 (0 with --quick).",
+    common.add_seeds_argument(
+        parser, "Seeds to run. Default: 0 1 2 (0 with --quick)."
     )
     common.add_backend_argument(parser)
     parser.add_argument(
@@ -162,11 +157,42 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         help=f"One of {', '.join(DATASETS)}, or a folder with one "
         f"subfolder of images per class. Default: {DEFAULT_DATASET}.",
     )
-    parser.add_argument(
-        "--image-size",
-        type=common.positive_int,
-        default=32,
-        help="Side images of a class folder are resized to. Default: 32.",
+    common.add_positive_int_arguments(
+        parser,
+        [
+            (
+                "--image-size",
+                32,
+                "Side images of a class folder are resized to. Default: 32.",
+            ),
+            (
+                "--epochs",
+                None,
+                "Most epochs per model (early stopping on the validation "
+                f"split). Default: {DEFAULT_EPOCHS} (1 with --quick).",
+            ),
+            (
+                "--patience",
+                DEFAULT_PATIENCE,
+                "Epochs without a better validation accuracy before a "
+                "model stops (its best weights are kept). Default: "
+                f"{DEFAULT_PATIENCE}.",
+            ),
+            (
+                "--members",
+                1,
+                "Grow two ensembles from the first base to this many "
+                "members of its architecture: independent members, and "
+                "members each trained against the frozen earlier ones (the "
+                "first objective); plots fused accuracy against the number "
+                "of members. Default: 1 (off).",
+            ),
+            (
+                "--batch-size",
+                64,
+                "Batch size. Default: 64.",
+            ),
+        ],
     )
     parser.add_argument(
         "--bases",
@@ -177,30 +203,6 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         f"{' '.join(DEFAULT_BASES)}.",
     )
     parser.add_argument(
-        "--epochs",
-        type=common.positive_int,
-        default=None,
-        help="Most epochs per model (early stopping on the validation "
-        f"split). Default: {DEFAULT_EPOCHS} (1 with --quick).",
-    )
-    parser.add_argument(
-        "--patience",
-        type=common.positive_int,
-        default=DEFAULT_PATIENCE,
-        help="Epochs without a better validation accuracy before a model "
-        f"stops (its best weights are kept). Default: {DEFAULT_PATIENCE}.",
-    )
-    parser.add_argument(
-        "--members",
-        type=common.positive_int,
-        default=1,
-        help="Grow two ensembles from the first base to this many members "
-        "of its architecture: independent members, and members each "
-        "trained against the frozen earlier ones (the first objective); "
-        "plots fused accuracy against the number of members. Default: 1 "
-        "(off).",
-    )
-    parser.add_argument(
         "--objectives",
         type=_objectives_type,
         default=None,
@@ -208,12 +210,6 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         "each, e.g. adversarial,ensemble=1.0 (a weight after '=' replaces "
         "--adversarial-weight for that objective). Default: "
         f"{','.join(DEFAULT_OBJECTIVES)}.",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=common.positive_int,
-        default=64,
-        help="Batch size. Default: 64.",
     )
     parser.add_argument(
         "--adversarial-weight",

@@ -69,14 +69,7 @@ def register(tasks):
         default=DEFAULT_CORPUS_DIR,
         help="Where the synthetic corpus is written (and reused).",
     )
-    parser.add_argument(
-        "--seeds",
-        type=common.seed,
-        nargs="+",
-        action=common.DistinctValues,
-        default=None,
-        help="Default: 0 1 2.",
-    )
+    common.add_seeds_argument(parser, "Default: 0 1 2.")
     parser.add_argument("--epochs", type=common.positive_int, default=None)
     parser.add_argument(
         "--adversarial-weight", type=common.non_negative_float, default=None
