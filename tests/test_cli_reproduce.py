@@ -130,9 +130,11 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
         "student.keras",
     ]
 
-    # Interrupted run: the student is lost; the re-run reuses the rest,
-    # retrains the student and gives the same results.
+    # A run killed while training (or saving) the student: no student
+    # file, perhaps a half-written one under its temporary name. The re-run
+    # reuses the rest, retrains the student and gives the same results.
     os.remove(config_dir / "seed_0" / "student.keras")
+    (config_dir / "seed_0" / "student.partial.keras").write_bytes(b"PK\x03")
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("reusing ") == 6
