@@ -63,7 +63,7 @@ from keras_acorl.zoo import small_cnn
 from keras_acorl.zoo import split_encoder_head
 
 QUICK = os.environ.get("KERAS_ACORL_QUICK", "") == "1"
-EPOCHS = 2 if QUICK else 8
+EPOCHS = 1 if QUICK else 8
 BATCH_SIZE = 32 if QUICK else 64
 
 keras.utils.set_random_seed(0)
@@ -77,8 +77,8 @@ keras.utils.set_random_seed(0)
 
 (x_train, y_train), (x_test, y_test) = load_mnist5k(test_fraction=0.2)
 if QUICK:
-    x_train, y_train = x_train[:1024], y_train[:1024]
-    x_test, y_test = x_test[:476], y_test[:476]
+    x_train, y_train = x_train[:512], y_train[:512]
+    x_test, y_test = x_test[:256], y_test[:256]
 print("train:", x_train.shape, "test:", x_test.shape)
 
 """

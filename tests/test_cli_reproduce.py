@@ -148,6 +148,9 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     assert config_hash({**config, "adversarial_weight": 0.0}) != config_dir.name
 
 
+# The child runs on another backend whichever runs this process: once is
+# enough (`make test` runs backend-free tests on its first backend only).
+@pytest.mark.backend_free
 def test_backend_option_reruns_on_that_backend(tmp_path):
     other = "torch" if keras.backend.backend() != "torch" else "jax"
     # A dataset whose problem shows only when the child loads it, after it
