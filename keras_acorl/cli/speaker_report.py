@@ -118,7 +118,6 @@ def write_report(output_dir, config, runs, seconds):
 
 
 def _report_text(config, table, gains, seconds, num_seeds):
-    corpus = config["corpus"]
     lines = [
         "# Speaker verification: ACoRL fusion vs traditional fusion",
         "",
@@ -126,7 +125,7 @@ def _report_text(config, table, gains, seconds, num_seeds):
         f"{config['epochs']} epoch(s) per model, adversarial weight "
         f"{config['adversarial_weight']}; {seconds / 60:.1f} min.",
         f"Corpus: synthetic (espeak-ng/flite), preset "
-        f"`{corpus.get('preset', '?')}`; test trials `trials.txt`, "
+        f"`{config['corpus_preset']}`; test trials `trials.txt`, "
         "logistic fusion fitted on `dev_trials.txt` (other speakers).",
         "",
         table,
