@@ -233,8 +233,10 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
     reference = np.asarray(Saliency(model, clone=False)(score, x))
     ours = normalized(np.abs(saliency(model, x, target=target)).max(axis=-1))
     assert min(correlations(reference, ours)) > 0.99
-    reference = np.asarray(
-        Gradcam(model, clone=False)(
+
+    def their_cam(method):
+        # The raw map at the chosen layer: no search, upsampling or scaling.
+        cam = method(model, clone=False)(
             score,
             x,
             penultimate_layer="relu_2",
@@ -242,19 +244,12 @@ def test_saliency_and_grad_cam_match_tf_keras_vis():
             expand_cam=False,
             normalize_cam=False,
         )
-    )
+        return np.asarray(cam)
+
+    reference = their_cam(Gradcam)
     ours = grad_cam(model, x, target=target, layer="relu_2")
     assert min(correlations(reference, ours)) > 0.99
-    reference = np.asarray(
-        GradcamPlusPlus(model, clone=False)(
-            score,
-            x,
-            penultimate_layer="relu_2",
-            seek_penultimate_conv_layer=False,
-            expand_cam=False,
-            normalize_cam=False,
-        )
-    )
+    reference = their_cam(GradcamPlusPlus)
     ours = grad_cam_plus_plus(model, x, target=target, layer="relu_2")
     assert min(correlations(reference, ours)) > 0.99
     # Equal up to each sample's exp(score) factor.
