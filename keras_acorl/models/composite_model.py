@@ -129,16 +129,14 @@ class CompositeModel(keras.Model):
 
     inputs = keras.Input(shape=(8,))
     base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3)
-    )
+    alliance = keras.Model(inputs, keras.layers.Dense(4)(inputs))
+    head = keras.layers.Dense(3)
+    model = keras_acorl.ComplementaryModel([base], alliance, head)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x = np.random.rand(32, 8).astype("float32")
-    y = np.random.randint(0, 3, size=(32,))
     cached = model.precompute(x)
     cached["base_representations"][0].shape  # (32, 3)
+    y = np.random.randint(0, 3, size=(32,))
     model.fit(cached, y, epochs=1, verbose=0)  # The base model never runs.
     ```
     """

@@ -58,18 +58,18 @@ class PrecomputedDataset(keras.utils.PyDataset):
     import keras_acorl
 
     inputs = keras.Input(shape=(8,))
-    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3)
-    )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    logits = [keras.layers.Dense(3)(inputs) for _ in range(3)]
+    teachers = [keras.Model(inputs, t) for t in logits[:2]]
+    student = keras.Model(inputs, logits[2])
+    distiller = keras_acorl.MEALDistiller(teachers, student)
+    distiller.compile(optimizer="adam")
     x = np.random.rand(40, 8).astype("float32")
-    y = np.random.randint(0, 3, size=(40,))
-    dataset = model.precompute_dataset(x, y, batch_size=16, shuffle=True)
+    dataset = distiller.precompute_dataset(x, batch_size=16, shuffle=True)
     len(dataset)  # 3
-    model.fit(dataset, epochs=2, verbose=0)  # The base model never runs.
+    batch = dataset[0][0]  # No labels: a batch is the model's input alone.
+    batch["inputs"].shape  # (16, 8)
+    batch["teacher_outputs"][0].shape  # (16, 2, 3): the two teachers' logits.
+    distiller.fit(dataset, epochs=2, verbose=0)  # The teachers never run.
     ```
     """
 

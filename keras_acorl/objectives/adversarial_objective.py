@@ -39,18 +39,21 @@ class AdversarialObjective(ComplementarityObjective):
 
     ```python
     import keras
-    import numpy as np
     import keras_acorl
 
-    inputs = keras.Input(shape=(8,))
-    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3),
-        objective=keras_acorl.objectives.AdversarialObjective(),
+    def dense(units):
+        inputs = keras.Input(shape=(6,))
+        return keras.Model(inputs, keras.layers.Dense(units)(inputs))
+
+    objective = keras_acorl.objectives.AdversarialObjective()
+    bases = [dense(5), dense(2)]
+    _ = keras_acorl.ComplementaryModel(  # Builds one adversary per base model.
+        bases, dense(4), keras.layers.Dense(5), objective=objective
     )
-    model.objective.metric_names(1)  # ['adversarial_loss', 'adversary_fit_0']
+    objective.metric_names(2)
+    # ['adversarial_loss', 'adversary_fit_0', 'adversary_fit_1']
+    [adversary.output_layer.kernel.shape for adversary in objective.adversaries]
+    # [(128, 5), (128, 2)]
     ```
     """
 

@@ -28,15 +28,17 @@ class ConditionalAdversarialObjective(AdversarialObjective):
     import numpy as np
     import keras_acorl
 
-    inputs = keras.Input(shape=(8,))
-    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3), objective="conditional"
+    inputs = keras.Input(shape=(6,))
+    base = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    alliance = keras.Model(inputs, keras.layers.Dense(4)(inputs))
+    objective = keras_acorl.objectives.ConditionalAdversarialObjective()
+    _ = keras_acorl.ComplementaryModel(
+        [base], alliance, keras.layers.Dense(3), objective=objective
     )
-    model.adversaries[0].output_layer.kernel.shape  # (128, 3)
-    model.adversaries[0].hidden_layers[0].kernel.shape  # (7, 128)
+    reversed_z = np.zeros((2, 4), "float32")  # GRL(z) for a batch of two.
+    objective.adversary_inputs(reversed_z, y=np.array([2, 0]), output=None)
+    # array([[0., 0., 0., 0., 0., 0., 1.], [0., 0., 0., 0., 1., 0., 0.]])
+    objective.adversaries[0].hidden_layers[0].kernel.shape  # (7, 128)
     ```
     """
 

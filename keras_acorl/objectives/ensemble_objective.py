@@ -37,30 +37,19 @@ class EnsembleObjective(ComplementarityObjective):
     Example:
 
     ```python
-    import keras
     import numpy as np
-    import keras_acorl
+    from keras_acorl.objectives import EnsembleObjective
 
-    inputs = keras.Input(shape=(8,))
-    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3),
-        objective=keras_acorl.objectives.EnsembleObjective(from_logits=True),
-        adversarial_weight=0.5,
+    objective = EnsembleObjective(from_logits=False)  # Outputs: probabilities.
+    # ComplementaryModel calls `setup` with its own sizes; one base model here.
+    objective.setup(model=None, target_dims=[2], alliance_dim=4, output_dim=2)
+    alliance = np.array([[0.8, 0.2]], "float32")
+    base = np.array([[0.4, 0.6]], "float32")
+    loss, (term, fused_loss) = objective.compute(
+        targets=[base], output=alliance, factor=0.5, y=np.array([0])
     )
-    model.compile(
-        optimizer="adam",
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-    x = np.random.rand(64, 8).astype("float32")
-    y = np.random.randint(0, 3, size=(64,))
-    cached = model.precompute(x)  # The base logits, computed once.
-    cached["base_representations"][0].shape  # (64, 3)
-    history = model.fit(cached, y, batch_size=32, verbose=0)
-    sorted(history.history)
-    # ['fused_loss', 'gradient_reversal_scale', 'loss', 'objective_loss']
+    float(fused_loss)  # 0.5108: -log(0.6), the fused probability of class 0.
+    float(loss)  # 0.2554: factor * fused_loss.
     ```
     """
 

@@ -32,24 +32,17 @@ class IndependenceObjective(ComplementarityObjective):
     Example:
 
     ```python
-    import keras
     import numpy as np
-    import keras_acorl
+    from keras_acorl.objectives import IndependenceObjective
 
-    inputs = keras.Input(shape=(8,))
-    base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(encoder_in, keras.layers.Dense(4)(encoder_in))
-    model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3),
-        objective="independence", adversarial_weight=0.5,
+    objective = IndependenceObjective()
+    z = np.random.rand(64, 4).astype("float32")
+    loss, (term, cka) = objective.compute(
+        targets=[3.0 * z + 1.0], representation=z, factor=0.5
     )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    x = np.random.rand(64, 8).astype("float32")
-    y = np.random.randint(0, 3, size=(64,))
-    history = model.fit(x, y, batch_size=32, verbose=0)
-    sorted(history.history)
-    # ['cka_0', 'gradient_reversal_scale', 'loss', 'objective_loss']
+    float(cka)  # 1.0: CKA ignores isotropic scaling and shifts.
+    float(loss)  # 0.5: factor * CKA.
+    objective.metric_names(2)  # ['objective_loss', 'cka_0', 'cka_1']
     ```
     """
 

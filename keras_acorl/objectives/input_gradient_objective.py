@@ -49,20 +49,14 @@ class InputGradientObjective(ComplementarityObjective):
 
     inputs = keras.Input(shape=(8,))
     base = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    encoder_in = keras.Input(shape=(8,))
-    alliance = keras.Model(
-        encoder_in, keras.layers.Dense(4, activation="tanh")(encoder_in)
-    )
+    hidden = keras.layers.Dense(4, activation="tanh")(inputs)
     model = keras_acorl.ComplementaryModel(
-        [base], alliance, head=keras.layers.Dense(3),
+        [base], keras.Model(inputs, hidden), keras.layers.Dense(3),
         objective="input_gradient", adversarial_weight=1.0,
     )
-    model.compile(
-        optimizer="adam",
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
+    model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy())
     x = np.random.rand(64, 8).astype("float32")
-    y = np.random.randint(0, 3, size=(64,))
+    y = keras.utils.to_categorical(x.argmax(axis=1) % 3, 3)  # One-hot labels.
     history = model.fit(x, y, batch_size=32, verbose=0)
     sorted(history.history)
     # ['gradient_cosine_0', 'gradient_reversal_scale', 'loss', 'objective_loss']
