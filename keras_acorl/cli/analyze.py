@@ -94,16 +94,8 @@ def run_from_args(args):
             f"`--names`: one distinct name per model ({len(args.models)}). "
             f"Received: {names}"
         )
-    analyze(
-        args.models,
-        names,
-        data=args.data,
-        output_dir=args.output_dir,
-        samples=args.samples,
-        attribution_samples=args.attribution_samples,
-        per_class=args.per_class,
-        seed=args.seed,
-        image_size=args.image_size,
+    common.call_with_options(
+        analyze, args, model_paths=args.models, names=names
     )
     return 0
 

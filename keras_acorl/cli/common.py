@@ -3,6 +3,7 @@ backend selection, evaluation helpers."""
 
 import argparse
 import contextlib
+import inspect
 import logging
 import os
 import subprocess
@@ -137,6 +138,20 @@ def add_backend_argument(parser):
         default=None,
         help="Keras backend. Default: KERAS_BACKEND or Keras' default.",
     )
+
+
+def call_with_options(function, args, **keywords):
+    """`function(**keywords)`, with each of its other parameters taken from
+    the option of the same name of the parsed command line `args`, where
+    there is one.
+
+    A subcommand's options are named like the parameters of the function
+    it runs, so its `run_from_args` names only the values it computes.
+    """
+    for name in inspect.signature(function).parameters:
+        if name not in keywords and hasattr(args, name):
+            keywords[name] = getattr(args, name)
+    return function(**keywords)
 
 
 def rerun_with_backend(backend, argv):

@@ -236,19 +236,10 @@ def run_from_args(args):
     status = common.rerun_with_backend(args.backend, getattr(args, "argv", []))
     if status is not None:
         return status
-    run_image_reproduction(
-        output_dir=args.output_dir,
-        dataset=args.dataset,
-        seeds=args.seeds,
+    common.call_with_options(
+        run_image_reproduction,
+        args,
         quick=args.quick or quick_mode_from_env(),
-        bases=args.bases,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        adversarial_weight=args.adversarial_weight,
-        image_size=args.image_size,
-        patience=args.patience,
-        objectives=args.objectives,
-        members=args.members,
     )
     return 0
 
