@@ -79,14 +79,16 @@ def smoothgrad(
     ```python
     import keras
     import numpy as np
+    from keras_acorl.analysis import saliency
     from keras_acorl.analysis import smoothgrad
 
-    model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(3, use_bias=False)]
-    )
-    x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
-    g = smoothgrad(model, x, target=0, samples=4, seed=0)
-    np.allclose(g, model.layers[0].kernel.numpy()[:, 0])  # True (linear)
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Dense(2, activation="tanh")(inputs)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    smoothgrad(model, x, samples=4, seed=0).shape  # (5, 3)
+    g = smoothgrad(model, x, samples=4, noise=0.0)
+    np.allclose(g, saliency(model, x))  # True: no noise gives the saliency.
     ```
     """
     check_attribution_model(model)
