@@ -193,30 +193,18 @@ class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
 
     # Named settings of `from_recipe` (the class docstring has the table).
     RECIPES = {
-        "meal_v1": dict(
-            teacher_mode="random",
-            adversarial_mode="joint",
-            temperature=1.0,
-            label_weight=0.0,
-        ),
-        "meal_v2": dict(
-            teacher_mode="mean",
-            adversarial_mode="joint",
-            temperature=1.0,
-            label_weight=0.0,
-        ),
-        "soft_mean": dict(
-            teacher_mode="mean",
-            adversarial_mode="none",
-            temperature=4.0,
-            label_weight=0.0,
-        ),
-        "kd": dict(
-            teacher_mode="mean",
-            adversarial_mode="none",
-            temperature=1.0,
-            label_weight=1.0,
-        ),
+        name: dict(
+            teacher_mode=teacher_mode,
+            adversarial_mode=adversarial_mode,
+            temperature=temperature,
+            label_weight=label_weight,
+        )
+        for name, teacher_mode, adversarial_mode, temperature, label_weight in (
+            ("meal_v1", "random", "joint", 1.0, 0.0),
+            ("meal_v2", "mean", "joint", 1.0, 0.0),
+            ("soft_mean", "mean", "none", 4.0, 0.0),
+            ("kd", "mean", "none", 1.0, 1.0),
+        )
     }
     # The recipe of the constructor's defaults.
     DEFAULT_RECIPE = "soft_mean"
