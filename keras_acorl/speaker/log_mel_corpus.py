@@ -40,18 +40,16 @@ class LogMelCorpus:
 
     import numpy as np
 
-    from keras_acorl.speaker import write_wav
-    from keras_acorl.speaker import LogMelCorpus
-    from keras_acorl.speaker import SpeakerCropDataset
-    from keras_acorl.speaker import VoxCelebCorpus
+    from keras_acorl import speaker
 
     root = tempfile.mkdtemp()
-    for speaker in ("id0001", "id0002"):
-        path = os.path.join(root, "wav", speaker, "video1", "00001.wav")
-        write_wav(path, 0.1 * np.random.randn(12000), sample_rate=16000)
-    features = LogMelCorpus(VoxCelebCorpus(root))
-    feed = SpeakerCropDataset(features, batch_size=2, crop_seconds=1.0)
-    crops, labels = feed[0]  # (2, 100, 80) float32, (2,) int32.
+    path = os.path.join(root, "wav", "id0001", "video1", "00001.wav")
+    speaker.write_wav(path, 0.1 * np.random.randn(12000), sample_rate=16000)
+    features = speaker.LogMelCorpus(speaker.VoxCelebCorpus(root))
+    features.sample_rate  # 100.0: frames per second.
+    utterance = features.utterances[0]
+    features.load(utterance).shape  # (76, 80)
+    # A `SpeakerCropDataset` of `features` crops `(frames, 80)` features.
     ```
     """
 
