@@ -62,31 +62,23 @@ WORDS = (
     "sugar honey lemon cherry apple tomato potato carrot onion"
 ).split()
 
+# Each setting of `generate_speaker_corpus` in the presets "default" and
+# "quick", side by side.
+PRESET_SETTINGS = (
+    ("num_train_speakers", 64, 6),
+    ("num_dev_speakers", 16, 4),
+    ("num_test_speakers", 32, 4),
+    ("utterances_per_speaker", 20, 4),
+    ("sessions_per_speaker", 2, 2),
+    ("min_words", 5, 2),
+    ("max_words", 8, 4),
+    ("num_trials", 4000, 24),
+    ("num_dev_trials", 2000, 16),
+    ("snr_db", 20.0, None),
+)
 PRESETS = {
-    "default": dict(
-        num_train_speakers=64,
-        num_dev_speakers=16,
-        num_test_speakers=32,
-        utterances_per_speaker=20,
-        sessions_per_speaker=2,
-        min_words=5,
-        max_words=8,
-        num_trials=4000,
-        num_dev_trials=2000,
-        snr_db=20.0,
-    ),
-    "quick": dict(
-        num_train_speakers=6,
-        num_dev_speakers=4,
-        num_test_speakers=4,
-        utterances_per_speaker=4,
-        sessions_per_speaker=2,
-        min_words=2,
-        max_words=4,
-        num_trials=24,
-        num_dev_trials=16,
-        snr_db=None,
-    ),
+    preset: {row[0]: row[column] for row in PRESET_SETTINGS}
+    for column, preset in enumerate(("default", "quick"), start=1)
 }
 
 
