@@ -132,6 +132,17 @@ def check_positive_int(value, argument):
     return _check_int_in(value, argument, 1, None, "a positive int")
 
 
+def check_positive_int_tuple(values, argument):
+    """`values` must be a non-empty sequence of ints >= 1; returns it as a
+    tuple."""
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"`{argument}` must not be empty.")
+    for value in values:
+        check_positive_int(value, argument)
+    return values
+
+
 def check_seed(value, argument="seed"):
     """`value` must be an int in `[0, 2**32)` (what NumPy, scikit-learn and
     TensorFlow accept as a seed); returns it as an int."""

@@ -3,6 +3,7 @@
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
+from keras_acorl.argument_checks import check_positive_int_tuple
 from keras_acorl.speaker.attentive_statistics_pooling import (
     AttentiveStatisticsPooling,
 )
@@ -75,11 +76,7 @@ def small_ecapa_tdnn(
     ```
     """
     check_positive_int(channels, "channels")
-    dilations = tuple(dilations)
-    if not dilations:
-        raise ValueError("`dilations` must not be empty.")
-    for dilation in dilations:
-        check_positive_int(dilation, "dilations")
+    dilations = check_positive_int_tuple(dilations, "dilations")
     check_positive_int(attention_channels, "attention_channels")
     check_positive_int(embedding_dim, "embedding_dim")
     inputs, features = speaker_inputs(num_mel_bins, frontend, sample_rate)

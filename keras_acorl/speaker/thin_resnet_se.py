@@ -3,6 +3,7 @@
 import keras
 
 from keras_acorl.argument_checks import check_positive_int
+from keras_acorl.argument_checks import check_positive_int_tuple
 from keras_acorl.speaker.speaker_inputs import speaker_inputs
 from keras_acorl.speaker.statistics_pooling import StatisticsPooling
 
@@ -69,8 +70,10 @@ def thin_resnet_se(
     encoder.predict(features, verbose=0).shape  # (2, 32)
     ```
     """
-    channels = _int_tuple(channels, "channels")
-    blocks_per_stage = _int_tuple(blocks_per_stage, "blocks_per_stage")
+    channels = check_positive_int_tuple(channels, "channels")
+    blocks_per_stage = check_positive_int_tuple(
+        blocks_per_stage, "blocks_per_stage"
+    )
     if len(blocks_per_stage) != len(channels):
         raise ValueError(
             "`blocks_per_stage` must have one entry per stage in "
@@ -99,15 +102,6 @@ def thin_resnet_se(
     x = StatisticsPooling(name="statistics_pooling")(x)
     outputs = keras.layers.Dense(embedding_dim, name="embedding")(x)
     return keras.Model(inputs, outputs, name=name)
-
-
-def _int_tuple(values, argument):
-    values = tuple(values)
-    if not values:
-        raise ValueError(f"`{argument}` must not be empty.")
-    for value in values:
-        check_positive_int(value, argument)
-    return values
 
 
 def _conv_bn(x, filters, kernel_size, stride, name):
