@@ -597,3 +597,56 @@ def test_adversarial_weight_set_between_fits_changes_the_gradient(schedule):
         model.adversarial_weight = True
     with pytest.raises(ValueError, match="adversarial_weight"):
         model.adversarial_weight = -1.0
+
+
+def test_sequential_models_in_every_model_class():
+    # Keras gives a Sequential model `inputs`/`outputs` but no `input`/
+    # `output` until it is called; every class must take one (the
+    # docstrings promise "functional or Sequential with an input").
+    def sequential(name, units=3):
+        return keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(6, activation="relu", name=f"{name}_rep"),
+                keras.layers.Dense(units, name=f"{name}_out"),
+            ],
+            name=name,
+        )
+
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    y = np.arange(16) % 3
+    base, teacher, student = sequential("b"), sequential("t"), sequential("s")
+    alliance = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(5, activation="relu")]
+    )
+    head = keras.layers.Dense(3)
+    model = keras_acorl.ComplementaryModel(
+        [base], alliance, head=head, base_representation="b_rep"
+    )
+    assert [a.output_dim for a in model.adversaries] == [6]
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.classifier(x)),
+        keras.ops.convert_to_numpy(head(alliance(x))),
+        atol=1e-6,
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+
+    meal = keras_acorl.MEALDistiller(
+        [teacher], student, taps=[("s_rep", "t_rep")]
+    )
+    assert meal.export_inputs() is student.inputs[0]
+    before = weights_snapshot(student)
+    meal.compile(optimizer="adam")
+    meal.fit(x, epochs=1, batch_size=8, verbose=0)
+    after = weights_snapshot(student)
+    assert any(np.abs(after[k] - before[k]).max() > 0 for k in before)
+
+    fusion = keras_acorl.FusionEnsemble([base, teacher], method="mean_logits")
+    expected = (
+        keras.ops.convert_to_numpy(base(x))
+        + keras.ops.convert_to_numpy(teacher(x))
+    ) / 2
+    np.testing.assert_allclose(
+        fusion.predict(x, verbose=0), expected, atol=1e-5
+    )

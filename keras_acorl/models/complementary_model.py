@@ -251,13 +251,15 @@ class ComplementaryModel(CompositeModel):
             freeze(base)
         self.alliance = alliance
         self.head = head
+        alliance_input = representations.model_input(alliance)
+        alliance_output = representations.model_output(alliance)
 
         specs = representations.normalize_specs(
             base_representation, len(base_models), "base_representation"
         )
         self.base_extractors = [
             representations.build_extractor(
-                base, spec, "base_representation", i, alliance.input
+                base, spec, "base_representation", i, alliance_input
             )
             for i, (base, spec) in enumerate(zip(base_models, specs))
         ]
@@ -265,7 +267,7 @@ class ComplementaryModel(CompositeModel):
             representations.representation_dim(e, "base_representation", i)
             for i, e in enumerate(self.base_extractors)
         ]
-        alliance_dim = _pooled_dim(alliance.output.shape)
+        alliance_dim = _pooled_dim(alliance_output.shape)
 
         # One reversal carries the whole factor the alliance receives:
         # `-adversarial_weight * schedule(progress)`.
@@ -277,15 +279,15 @@ class ComplementaryModel(CompositeModel):
         )
         # One functional model gives the task output and the (pooled)
         # alliance representation from a single forward pass.
-        output = alliance.output if head is None else head(alliance.output)
-        representation = alliance.output
+        output = alliance_output if head is None else head(alliance_output)
+        representation = alliance_output
         pooling = representations.pooling_layer(
-            alliance.output.shape, "alliance", 0, name="alliance_pooling"
+            alliance_output.shape, "alliance", 0, name="alliance_pooling"
         )
         if pooling is not None:
             representation = pooling(representation)
         self.network = keras.Model(
-            alliance.input,
+            alliance_input,
             [output, representation],
             name=f"{self.name}_network",
         )
@@ -293,7 +295,7 @@ class ComplementaryModel(CompositeModel):
             self._classifier = alliance
         else:
             self._classifier = keras.Model(
-                alliance.input, output, name=f"{self.name}_classifier"
+                alliance_input, output, name=f"{self.name}_classifier"
             )
         self._step_record = _StepRecord()
 
@@ -357,7 +359,7 @@ class ComplementaryModel(CompositeModel):
         return self.base_extractors
 
     def export_inputs(self):
-        return self.alliance.input
+        return representations.model_input(self.alliance)
 
     def call(self, inputs, training=None):
         inputs, _ = self.split_precomputed(inputs)
@@ -542,10 +544,11 @@ def _check_alliance(alliance, head):
             f"representation size is known. Received: '{alliance.name}' "
             "without symbolic inputs."
         )
-    if isinstance(alliance.output, (list, tuple, dict)):
+    output = representations.model_output(alliance)
+    if isinstance(output, (list, tuple, dict)):
         raise ValueError(
             "`alliance` must have a single output (the representation). "
-            f"Received a model with outputs {alliance.output}."
+            f"Received a model with outputs {output}."
         )
     if head is not None and not isinstance(head, keras.layers.Layer):
         raise TypeError(

@@ -485,7 +485,7 @@ def _reference_inputs(members):
     """The symbolic inputs of the first member that has some, else None."""
     for member in members:
         if getattr(member, "inputs", None):
-            return member.input
+            return representations.model_input(member)
     return None
 
 
@@ -495,6 +495,7 @@ def _input_shape(members):
     for member in members:
         if getattr(member, "inputs", None):
             return keras.tree.map_structure(
-                lambda tensor: tuple(tensor.shape), member.input
+                lambda tensor: tuple(tensor.shape),
+                representations.model_input(member),
             )
     return None

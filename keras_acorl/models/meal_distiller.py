@@ -414,7 +414,9 @@ class MEALDistiller(keras_compat.RecordsStepOptimizerState, CompositeModel):
         self._set_hyperparameter("eta", self.eta_variable, value)
 
     def export_inputs(self):
-        return getattr(self.student, "inputs", None) and self.student.input
+        if not getattr(self.student, "inputs", None):
+            return None
+        return representations.model_input(self.student)
 
     def compile(
         self,
@@ -857,7 +859,7 @@ def _binary_cross_entropy(labels, logits):
 def _check_output_sizes(student, teachers):
     def size(model):
         try:
-            return model.output.shape[-1]
+            return representations.model_output(model).shape[-1]
         except (AttributeError, ValueError):
             return None
 
@@ -917,7 +919,10 @@ def _tap_extractor(model, specs, align_dim, argument):
     if not specs:
         if not getattr(model, "inputs", None):
             return model
-        return keras.Model(model.input, [model.output])
+        return keras.Model(
+            representations.model_input(model),
+            [representations.model_output(model)],
+        )
     if not getattr(model, "inputs", None):
         raise ValueError(
             f"`taps` need `{argument}` to be a functional or Sequential model "
@@ -927,5 +932,7 @@ def _tap_extractor(model, specs, align_dim, argument):
     for j, spec in enumerate(specs):
         tensor = representations.layer_output(model, spec, "taps", argument)
         outputs.append(AdaptivePoolAlign(align_dim, name=f"align_{j}")(tensor))
-    outputs.append(model.output)
-    return keras.Model(model.input, outputs, name=f"{model.name}_taps")
+    outputs.append(representations.model_output(model))
+    return keras.Model(
+        representations.model_input(model), outputs, name=f"{model.name}_taps"
+    )

@@ -11,6 +11,27 @@ _POOLING = {
 }
 
 
+def model_input(model):
+    """`model.input`, also for a `keras.Sequential` model.
+
+    Keras gives a Sequential model built on `keras.Input` its `inputs` and
+    `outputs` lists, but `input` and `output` only once the model itself
+    has been called on a tensor; a Sequential model has exactly one of
+    each.
+    """
+    if isinstance(model, keras.Sequential):
+        return model.inputs[0]
+    return model.input
+
+
+def model_output(model):
+    """`model.output`, also for a `keras.Sequential` model (see
+    `model_input`)."""
+    if isinstance(model, keras.Sequential):
+        return model.outputs[0]
+    return model.output
+
+
 def describe_pooling():
     return (
         "rank-2 outputs are used as they are; rank 3, 4 and 5 outputs "
@@ -78,7 +99,7 @@ def _symbolic_inputs(model, argument, index):
             "extract an inner layer. Subclassed models work with "
             f"`{argument}=None` (their output is used)."
         )
-    return model.input
+    return model_input(model)
 
 
 def normalize_specs(spec, count, argument):
@@ -129,14 +150,14 @@ def build_extractor(model, spec, argument, index, reference_inputs=None):
         inputs = fresh_inputs(reference_inputs)
         outputs = model(inputs)
     elif spec is None:
-        inputs, outputs = model.input, model.output
+        inputs, outputs = model_input(model), model_output(model)
     elif isinstance(spec, str):
         inputs = _symbolic_inputs(model, argument, index)
         outputs = layer_output(model, spec, argument, index)
     else:
         result = spec(model)
         if isinstance(result, keras.Model):
-            inputs, outputs = result.input, result.output
+            inputs, outputs = model_input(result), model_output(result)
         elif isinstance(result, keras.KerasTensor):
             inputs = _symbolic_inputs(model, argument, index)
             outputs = result
