@@ -12,7 +12,11 @@ each model, traditional fusion (base + independent) and ACoRL fusion
 (`keras_acorl.FusionEnsemble`) and logistic-regression fusion fitted on the
 development trials. Writes `report.md`, `results.json`, DET curves and
 training curves (PNG) and every trained model (`.keras`, reused by later
-runs) to the output folder.
+runs) to the output folder. With `--objectives` (e.g.
+`adversarial,ensemble=1.0`), one alliance per complementarity objective,
+each from the independent model's initial weights and crop order, fused
+with the base and reported side by side (EER, minDCF, trials both it and
+the base get wrong, paired differences to traditional fusion).
 """
 
 import json
