@@ -103,3 +103,48 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
         assert eer == pytest.approx(metrics[name]["eer"])
         dcf = min_dcf(scores, labels, p_target=0.01)[0]
         assert dcf == pytest.approx(metrics[name]["min_dcf_0.01"])
+
+
+def test_objectives_argument_and_alliance_names(capsys):
+    from keras_acorl.cli import speaker_training
+    from keras_acorl.cli.main import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["reproduce", "speaker"]).objectives is None
+    args = parse(
+        ["reproduce", "speaker", "--objectives", "adversarial,ensemble=1"]
+    )
+    assert args.objectives == [("adversarial", None), ("ensemble", 1.0)]
+    # The child process of `--backend` gets the same objectives.
+    forwarded = reproduce_speaker._forwarded(args)
+    text = forwarded[forwarded.index("--objectives") + 1]
+    assert parse(["reproduce", "speaker", "--objectives", text]).objectives == (
+        args.objectives
+    )
+    settings = reproduce_speaker.settings_for(args)
+    alliances = speaker_training.alliances(args.objectives, settings)
+    # The default alliance keeps its name and checkpoint; the others are
+    # stored under their objective and weight.
+    assert [(a["name"], a["checkpoint"], a["default"]) for a in alliances] == [
+        ("alliance", "alliance", True),
+        ("alliance_ensemble", "alliance_ensemble_w1", False),
+    ]
+    assert alliances[0]["weight"] == settings["adversarial_weight"]
+    other = speaker_training.alliances([("adversarial", 2.0)], settings)
+    assert other[0]["checkpoint"] == "alliance_adversarial_w2"
+    assert not other[0]["default"]
+    rows = speaker_scoring.rows(alliances)
+    assert list(rows)[:4] == [
+        "base",
+        "independent",
+        "alliance",
+        "alliance_ensemble",
+    ]
+    assert rows["acorl_fusion_lr_ensemble"] == (
+        "ACoRL fusion, ensemble 1, logistic (dev-fitted)"
+    )
+    assert speaker_scoring.rows() == speaker_scoring.ROWS
+    for bad in ("dice", "ensemble,ensemble=2", "ensemble=-1"):
+        with pytest.raises(SystemExit):
+            parse(["reproduce", "speaker", "--objectives", bad])
+        assert "--objectives" in capsys.readouterr().err

@@ -260,6 +260,35 @@ def test_objective_by_name_or_instance_and_bad_values(task):
         build(objective="independence").forward_with_adversaries(task["x"][:4])
 
 
+def test_ensemble_logit_scale_multiplies_the_outputs():
+    rng = np.random.default_rng(0)
+    # Cosine-like outputs; fused probabilities stay above the loss clip.
+    output, base = rng.uniform(-0.2, 0.2, size=(2, 6, 3)).astype("float32")
+    y = np.array([0, 1, 2, 0, 1, 2])
+    objective = keras_acorl.objectives.EnsembleObjective(logit_scale=30.0)
+    objective.setup(None, [3], 4, 3)
+    _, (_, fused_loss) = objective.compute(
+        targets=[base], output=output, factor=1.0, y=y
+    )
+
+    def softmax(z):
+        e = np.exp(z - z.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    fused = (softmax(30.0 * output) + softmax(30.0 * base)) / 2
+    expected = -np.mean(np.log(fused[np.arange(6), y]))
+    assert float(keras.ops.convert_to_numpy(fused_loss)) == pytest.approx(
+        expected, rel=1e-4
+    )
+    config = objective.get_config()
+    assert config["logit_scale"] == 30.0
+    restored = keras_acorl.objectives.EnsembleObjective.from_config(config)
+    assert restored.logit_scale == 30.0
+    for bad in (0.0, float("nan"), True):
+        with pytest.raises((TypeError, ValueError), match="logit_scale"):
+            keras_acorl.objectives.EnsembleObjective(logit_scale=bad)
+
+
 def test_target_standardizer_counts_every_sample_once():
     # 65 samples in batches of 16: the last batch has one sample.
     rng = np.random.default_rng(0)

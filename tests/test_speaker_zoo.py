@@ -319,6 +319,25 @@ def test_training_and_scoring_functions():
         score_systems([], Utterances(), trials)
 
 
+def test_speaker_objective_scales_cosines_or_refuses():
+    from keras_acorl.speaker.speaker_training import speaker_objective
+
+    objective = speaker_objective("ensemble", 30.0)
+    assert isinstance(objective, keras_acorl.objectives.EnsembleObjective)
+    assert objective.logit_scale == 30.0 and objective.from_logits
+    assert speaker_objective("independence", 30.0).objective_name == (
+        "independence"
+    )
+    given = keras_acorl.objectives.EnsembleObjective(logit_scale=5.0)
+    assert speaker_objective(given, 30.0) is given
+    with pytest.raises(ValueError, match="from_logits=False.*cosines"):
+        speaker_objective(
+            keras_acorl.objectives.EnsembleObjective(from_logits=False), 30.0
+        )
+    with pytest.raises(ValueError, match="objective.*'dice'"):
+        speaker_objective("dice", 30.0)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="blocks_per_stage"):
         thin_resnet_se(channels=(4, 8), blocks_per_stage=(1,))

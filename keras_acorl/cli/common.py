@@ -91,6 +91,69 @@ def non_negative_float(text):
     return value
 
 
+def parse_objectives(items):
+    """`[(name, weight or None), ...]` from objective names or
+    `"name=weight"` strings (a comma-separated string is split)."""
+    from keras_acorl.argument_checks import check_non_negative
+    from keras_acorl.objectives import OBJECTIVES
+
+    if isinstance(items, str):
+        items = [item for item in items.split(",") if item.strip()]
+    items = list(items)
+    if not items:
+        raise ValueError(
+            "`objectives` must name at least one objective. Received: "
+            f"{items!r}"
+        )
+    parsed = []
+    for item in items:
+        if isinstance(item, (tuple, list)):
+            name, weight = item
+        else:
+            name, _, text = str(item).strip().partition("=")
+            weight = None
+            if text:
+                try:
+                    weight = float(text)
+                except ValueError:
+                    weight = text
+        if name not in OBJECTIVES:
+            raise ValueError(
+                f"`objectives` entries must be one of {sorted(OBJECTIVES)}, "
+                f"optionally with '=weight'. Received: {item!r}"
+            )
+        if weight is not None:
+            weight = check_non_negative(weight, f"objectives[{name}]")
+        parsed.append((name, weight))
+    names = [name for name, _ in parsed]
+    if len(set(names)) != len(names):
+        raise ValueError(f"`objectives` must be distinct. Received: {items!r}")
+    return parsed
+
+
+def objectives_type(text):
+    """argparse type of `--objectives`."""
+    try:
+        return parse_objectives(text)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_objectives_argument(parser, default):
+    """`--objectives` of the `reproduce` jobs: comma-separated
+    complementarity objectives, one alliance each (`parse_objectives`;
+    None when not given). `default`: the objective names used then."""
+    parser.add_argument(
+        "--objectives",
+        type=objectives_type,
+        default=None,
+        help="Comma-separated complementarity objectives, one alliance "
+        "each, e.g. adversarial,ensemble=1.0 (a weight after '=' replaces "
+        "--adversarial-weight for that objective). Default: "
+        f"{','.join(default)}.",
+    )
+
+
 class Stages:
     """Prints one numbered line per stage with the elapsed time."""
 

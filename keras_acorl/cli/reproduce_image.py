@@ -66,54 +66,8 @@ TRADITIONAL_FUSION = "traditional_fusion"
 ACORL_FUSION = "acorl_fusion"
 
 
-def parse_objectives(items):
-    """`[(name, weight or None), ...]` from objective names or
-    `"name=weight"` strings (a comma-separated string is split)."""
-    from keras_acorl.argument_checks import check_non_negative
-    from keras_acorl.objectives import OBJECTIVES
-
-    if isinstance(items, str):
-        items = [item for item in items.split(",") if item.strip()]
-    items = list(items)
-    if not items:
-        raise ValueError(
-            "`objectives` must name at least one objective. Received: "
-            f"{items!r}"
-        )
-    parsed = []
-    for item in items:
-        if isinstance(item, (tuple, list)):
-            name, weight = item
-        else:
-            name, _, text = str(item).strip().partition("=")
-            weight = None
-            if text:
-                try:
-                    weight = float(text)
-                except ValueError:
-                    weight = text
-        if name not in OBJECTIVES:
-            raise ValueError(
-                f"`objectives` entries must be one of {sorted(OBJECTIVES)}, "
-                f"optionally with '=weight'. Received: {item!r}"
-            )
-        if weight is not None:
-            weight = check_non_negative(weight, f"objectives[{name}]")
-        parsed.append((name, weight))
-    names = [name for name, _ in parsed]
-    if len(set(names)) != len(names):
-        raise ValueError(f"`objectives` must be distinct. Received: {items!r}")
-    return parsed
-
-
-def _objectives_type(text):
-    """argparse type of `--objectives`."""
-    import argparse
-
-    try:
-        return parse_objectives(text)
-    except (TypeError, ValueError) as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+# Shared with `reproduce speaker` (kept importable from here).
+parse_objectives = common.parse_objectives
 
 
 def alliance_names(objectives):
@@ -202,15 +156,7 @@ def add_arguments(parser, default_output_dir=DEFAULT_OUTPUT_DIR):
         help="Families of the base models, one model each. Default: "
         f"{' '.join(DEFAULT_BASES)}.",
     )
-    parser.add_argument(
-        "--objectives",
-        type=_objectives_type,
-        default=None,
-        help="Comma-separated complementarity objectives, one alliance "
-        "each, e.g. adversarial,ensemble=1.0 (a weight after '=' replaces "
-        "--adversarial-weight for that objective). Default: "
-        f"{','.join(DEFAULT_OBJECTIVES)}.",
-    )
+    common.add_objectives_argument(parser, DEFAULT_OBJECTIVES)
     parser.add_argument(
         "--adversarial-weight",
         type=common.non_negative_float,
@@ -385,7 +331,7 @@ def run_image_reproduction(
     epochs = epochs or (1 if quick else DEFAULT_EPOCHS)
     check_positive_int(patience, "patience")
     check_positive_int(members, "members")
-    objectives = parse_objectives(
+    objectives = common.parse_objectives(
         DEFAULT_OBJECTIVES if objectives is None else objectives
     )
     bases = list(bases)

@@ -12,7 +12,11 @@ each model, traditional fusion (base + independent) and ACoRL fusion
 (`keras_acorl.FusionEnsemble`) and logistic-regression fusion fitted on the
 development trials. Writes `report.md`, `results.json`, DET curves and
 training curves (PNG) and every trained model (`.keras`, reused by later
-runs) to the output folder.
+runs) to the output folder. With `--objectives` (e.g.
+`adversarial,ensemble=1.0`), one alliance per complementarity objective,
+each from the independent model's initial weights and crop order, fused
+with the base and reported side by side (EER, minDCF, trials both it and
+the base get wrong, paired differences to traditional fusion).
 """
 
 import json
@@ -25,6 +29,8 @@ DEFAULT_OUTPUT_DIR = os.path.join("outputs", "speaker")
 DEFAULT_CORPUS_DIR = os.path.join("outputs", "speaker_corpus")
 # Seed of the base model, trained once for all seeds.
 BASE_SEED = 0
+# The alliance's objective when `--objectives` is not given.
+DEFAULT_OBJECTIVES = ("adversarial",)
 
 SETTINGS = {
     "full": {
@@ -74,6 +80,7 @@ def register(tasks):
     parser.add_argument(
         "--adversarial-weight", type=common.non_negative_float, default=None
     )
+    common.add_objectives_argument(parser, DEFAULT_OBJECTIVES)
     parser.add_argument(
         "--quick", action="store_true", help="A tiny run (for tests)."
     )
@@ -102,10 +109,20 @@ def run(args):
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     settings = settings_for(args)
     from keras_acorl.argument_checks import check_output_dir
+    from keras_acorl.cli import speaker_training
 
     check_output_dir(args.output_dir, "--output-dir")
+    # The objectives are not part of the checkpoints' configuration: each
+    # alliance's checkpoint name says its objective and weight.
+    alliances = (
+        None
+        if args.objectives is None
+        else speaker_training.alliances(args.objectives, settings)
+    )
     start = time.perf_counter()
-    stages = common.Stages(3 + 4 * len(seeds), verbose)
+    stages = common.Stages(
+        3 + (3 + len(alliances or [None])) * len(seeds), verbose
+    )
 
     stages("speaker corpus")
     data = _load_data(args.corpus_dir, settings, verbose)
@@ -132,7 +149,16 @@ def run(args):
         )
         for seed in seeds:
             runs.append(
-                _run_seed(seed, base, data, settings, store, stages, verbose)
+                _run_seed(
+                    seed,
+                    base,
+                    data,
+                    settings,
+                    store,
+                    stages,
+                    verbose,
+                    alliances,
+                )
             )
 
     stages("report")
@@ -140,7 +166,7 @@ def run(args):
 
     seconds = time.perf_counter() - start
     summary = speaker_report.write_report(
-        args.output_dir, config, runs, seconds
+        args.output_dir, config, runs, seconds, alliances
     )
     if verbose:
         print(summary["table"])
@@ -156,6 +182,8 @@ def _forwarded(args):
         out += ["--epochs", str(args.epochs)]
     if args.adversarial_weight is not None:
         out += ["--adversarial-weight", str(args.adversarial_weight)]
+    if args.objectives is not None:
+        out += ["--objectives", format_objectives(args.objectives)]
     if args.quick:
         out.append("--quick")
     if args.quiet:
@@ -218,7 +246,18 @@ def _train_base(data, settings, verbose):
     )
 
 
-def _run_seed(seed, base, data, settings, store, stages, verbose):
+def format_objectives(objectives):
+    """`--objectives`' text for parsed `objectives` (`name` or
+    `name=weight`, comma-separated)."""
+    return ",".join(
+        name if weight is None else f"{name}={weight!r}"
+        for name, weight in objectives
+    )
+
+
+def _run_seed(
+    seed, base, data, settings, store, stages, verbose, alliances=None
+):
     from keras_acorl.cli import speaker_complementarity
     from keras_acorl.cli import speaker_scoring
     from keras_acorl.cli import speaker_training as training
@@ -227,12 +266,14 @@ def _run_seed(seed, base, data, settings, store, stages, verbose):
     trained = {training.BASE: base[0]}
     histories = {training.BASE: base[1]}
 
-    def train(name, fn):
+    def train(name, fn, checkpoint=None):
         def run_training():
             feed.seed, feed.epoch = seed, 0
             return fn()
 
-        trained[name], histories[name] = store.obtain(seed, name, run_training)
+        trained[name], histories[name] = store.obtain(
+            seed, checkpoint or name, run_training
+        )
 
     stages(f"seed {seed}: independent model (small ECAPA-TDNN)")
     train(
@@ -241,15 +282,38 @@ def _run_seed(seed, base, data, settings, store, stages, verbose):
             "ecapa", feed, speakers, settings, seed + 1000, verbose
         ),
     )
-    stages(f"seed {seed}: ACoRL alliance (small ECAPA-TDNN)")
-    train(
-        training.ALLIANCE,
-        lambda: training.train_alliance(
-            base[0], feed, speakers, settings, seed + 1000, verbose
-        ),
-    )
+    # Same initial weights (seed + 1000) and crop order (seed) as the
+    # independent model: the objective is the only difference.
+    for alliance in alliances or [None]:
+        if alliance is None:
+            stages(f"seed {seed}: ACoRL alliance (small ECAPA-TDNN)")
+            train(
+                training.ALLIANCE,
+                lambda: training.train_alliance(
+                    base[0], feed, speakers, settings, seed + 1000, verbose
+                ),
+            )
+            continue
+        stages(
+            f"seed {seed}: ACoRL alliance (small ECAPA-TDNN), objective "
+            f"{alliance['objective']!r}, weight {alliance['weight']:g}"
+        )
+        train(
+            alliance["name"],
+            lambda a=alliance: training.train_alliance(
+                base[0],
+                feed,
+                speakers,
+                settings,
+                seed + 1000,
+                verbose,
+                objective=a["objective"],
+                weight=a["weight"],
+            ),
+            checkpoint=alliance["checkpoint"],
+        )
     stages(f"seed {seed}: scoring")
-    result = speaker_scoring.evaluate(trained, data)
+    result = speaker_scoring.evaluate(trained, data, alliances)
     stages(f"seed {seed}: complementarity (CKA, diversity, attributions)")
     frames = round(settings["crop_seconds"] * data["test"].sample_rate)
     result.update(

@@ -7,21 +7,25 @@ import os
 import numpy as np
 
 from keras_acorl.cli import complementarity_section
+from keras_acorl.cli import fusion_protocol
 from keras_acorl.cli import speaker_complementarity
 from keras_acorl.cli.speaker_scoring import ACORL
 from keras_acorl.cli.speaker_scoring import ACORL_LR
-from keras_acorl.cli.speaker_scoring import ROWS
+from keras_acorl.cli.speaker_scoring import INDEPENDENT
 from keras_acorl.cli.speaker_scoring import TRADITIONAL
 from keras_acorl.cli.speaker_scoring import TRADITIONAL_LR
+from keras_acorl.cli.speaker_scoring import fusion_names
+from keras_acorl.cli.speaker_scoring import rows
 
 METRICS = ("eer", "min_dcf_0.01", "min_dcf_0.05")
 
 
-def summarize(runs):
+def summarize(runs, alliances=None):
     """`{row: {metric: {"mean", "std", "values"}}}` over the seeds
-    (population standard deviation)."""
+    (population standard deviation); `alliances`: as `speaker_scoring.rows`'
+    argument."""
     summary = {}
-    for row in ROWS:
+    for row in rows(alliances):
         summary[row] = {}
         for metric in METRICS:
             values = [run["metrics"][row][metric] for run in runs]
@@ -33,16 +37,16 @@ def summarize(runs):
     return summary
 
 
-def format_table(runs):
+def format_table(runs, alliances=None):
     """The results as a Markdown table (mean ± std over seeds)."""
-    summary = summarize(runs)
+    summary = summarize(runs, alliances)
     seeds = ", ".join(str(run["seed"]) for run in runs)
     lines = [
         "| Model | EER % | minDCF(0.01) | minDCF(0.05) "
         f"| EER % per seed ({seeds}) | CKA to base |",
         "|---|---|---|---|---|---|",
     ]
-    for row, description in ROWS.items():
+    for row, description in rows(alliances).items():
         eer = summary[row]["eer"]
         cells = [
             description,
@@ -73,15 +77,110 @@ def fusion_gains(runs):
     }
 
 
-def write_report(output_dir, config, runs, seconds):
+def paired(runs, alliances):
+    """Per alliance: its objective and weight, and the per-seed
+    differences to the independent model (alliance minus independent, in
+    EER / rate units; negative is better): own EER, fused EER (embeddings
+    and logistic, vs traditional fusion), both-wrong rate with the base."""
+    result = {}
+    for alliance in alliances:
+        name = alliance["name"]
+        fusion, fusion_lr = fusion_names(name)
+
+        def diff(new, old, key="eer"):
+            if key == "both_wrong":
+                return [run[key][new] - run[key][old] for run in runs]
+            return [
+                run["metrics"][new][key] - run["metrics"][old][key]
+                for run in runs
+            ]
+
+        result[name] = {
+            "objective": alliance["objective"],
+            "weight": alliance["weight"],
+            "own_eer": diff(name, INDEPENDENT),
+            "fused_eer": diff(fusion, TRADITIONAL),
+            "fused_eer_logistic": diff(fusion_lr, TRADITIONAL_LR),
+            "fused_min_dcf_0.01": diff(fusion, TRADITIONAL, "min_dcf_0.01"),
+            "both_wrong": diff(name, INDEPENDENT, "both_wrong"),
+        }
+    return result
+
+
+def format_objectives(runs, alliances):
+    """Markdown table of the alliances side by side with the independent
+    model (mean ± std over seeds) and `paired`'s differences with 95%
+    t-intervals (points)."""
+
+    def mean_std(values, scale=100.0, digits=2):
+        values = scale * np.asarray(values, dtype=float)
+        return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+    def metric(row, key="eer"):
+        return [run["metrics"][row][key] for run in runs]
+
+    traditional = np.mean(metric(TRADITIONAL))
+    lines = [
+        "| New model | own EER % | fused EER % | fused / traditional "
+        "| fused EER % (logistic) | fused minDCF(0.01) "
+        "| both wrong with the base % | Δ own EER | Δ fused EER "
+        "| Δ fused EER (logistic) | Δ fused minDCF(0.01) | Δ both wrong |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cells(label, model, fusion, fusion_lr):
+        both = [run["both_wrong"][model] for run in runs]
+        return [
+            label,
+            mean_std(metric(model)),
+            mean_std(metric(fusion)),
+            f"{np.mean(metric(fusion)) / traditional:.3f}",
+            mean_std(metric(fusion_lr)),
+            mean_std(metric(fusion, "min_dcf_0.01"), scale=1.0, digits=3),
+            mean_std(both),
+        ]
+
+    row = cells(
+        "independent (traditional fusion)",
+        INDEPENDENT,
+        TRADITIONAL,
+        TRADITIONAL_LR,
+    )
+    lines.append("| " + " | ".join(row + [""] * 5) + " |")
+    differences = paired(runs, alliances)
+    for alliance in alliances:
+        d = differences[alliance["name"]]
+        row = cells(
+            f"{alliance['objective']} {alliance['weight']:g}",
+            alliance["name"],
+            *fusion_names(alliance["name"]),
+        )
+        row += [
+            fusion_protocol.format_interval(d[key])
+            for key in ("own_eer", "fused_eer", "fused_eer_logistic")
+        ]
+        row.append(
+            fusion_protocol.format_interval(
+                d["fused_min_dcf_0.01"], scale=1.0, digits=3
+            )
+        )
+        row.append(fusion_protocol.format_interval(d["both_wrong"]))
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def write_report(output_dir, config, runs, seconds, alliances=None):
     """Writes `report.md`, `results.json`, `det_curves.png`,
     `training_curves.png` and the complementarity PNGs; returns
-    `{"table": ..., "summary": ...}`."""
+    `{"table": ..., "summary": ...}` (and `"objectives"`, the side-by-side
+    table, with `alliances`, `speaker_training.alliances`' list)."""
     os.makedirs(output_dir, exist_ok=True)
-    table = format_table(runs)
-    summary = summarize(runs)
+    table = format_table(runs, alliances)
+    summary = summarize(runs, alliances)
     gains = fusion_gains(runs)
-    _plot_det(runs[0], os.path.join(output_dir, "det_curves.png"))
+    _plot_det(
+        runs[0], os.path.join(output_dir, "det_curves.png"), rows(alliances)
+    )
     _plot_curves(runs, os.path.join(output_dir, "training_curves.png"))
     section = complementarity_section.write_section(
         {run["seed"]: run for run in runs},
@@ -100,6 +199,7 @@ def write_report(output_dir, config, runs, seconds):
                 "seed": run["seed"],
                 "metrics": run["metrics"],
                 "cka": run["cka"],
+                "both_wrong": run["both_wrong"],
                 "histories": run["histories"],
                 complementarity_section.KEY: run.get(
                     complementarity_section.KEY
@@ -108,13 +208,34 @@ def write_report(output_dir, config, runs, seconds):
             for run in runs
         ],
     }
+    text = _report_text(config, table, gains, seconds, len(runs))
+    out = {"table": table, "summary": summary}
+    if alliances is not None:
+        out["objectives"] = format_objectives(runs, alliances)
+        results["alliances"] = alliances
+        results["paired"] = paired(runs, alliances)
+        text += OBJECTIVES_TEXT.format(table=out["objectives"])
     with open(os.path.join(output_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     with open(os.path.join(output_dir, "report.md"), "w") as f:
-        f.write(
-            _report_text(config, table, gains, seconds, len(runs)) + section
-        )
-    return {"table": table, "summary": summary}
+        f.write(text + section)
+    return out
+
+
+OBJECTIVES_TEXT = """## Complementarity objectives side by side
+
+One alliance per objective (`--objectives`), each from the independent
+model's initial weights and crop order, fused with the base like the
+independent model. EER and both-wrong rates in %, minDCF at p_target 0.01,
+mean ± std over the seeds. Both wrong: test trials the model and the base
+both decide wrongly, each accepting at its own EER threshold. Fused /
+traditional: mean fused EER (embeddings) over the mean traditional fused
+EER. Δ: alliance minus independent (fusions: minus traditional fusion) per
+seed, mean [95% t-interval] in points; negative is better.
+
+{table}
+
+"""
 
 
 def _report_text(config, table, gains, seconds, num_seeds):
@@ -152,10 +273,13 @@ def _report_text(config, table, gains, seconds, num_seeds):
     return "\n".join(lines)
 
 
-def _plot_det(run, path):
+def _plot_det(run, path, table):
     from keras_acorl.speaker import plot_det_curves
 
-    curves = {ROWS[row]: (run["scores"][row], run["labels"]) for row in ROWS}
+    curves = {
+        description: (run["scores"][row], run["labels"])
+        for row, description in table.items()
+    }
     plot_det_curves(curves, path, title=f"DET curves (seed {run['seed']})")
 
 

@@ -12,6 +12,38 @@ INDEPENDENT = "independent"
 ALLIANCE = "alliance"
 
 
+def alliances(objectives, settings):
+    """One dict per `(objective, weight or None)` of `objectives`: its
+    `"objective"`, `"weight"` (None: the settings' `adversarial_weight`),
+    `"name"` (the model's row: the first keeps the plain `ALLIANCE`, the
+    others `alliance_<objective>`), `"checkpoint"` (the stored model's
+    name: `ALLIANCE` for the default, adversarial at the settings' weight,
+    so runs with and without `--objectives` share it; else
+    `alliance_<objective>_w<weight>`) and `"default"` (whether it is that
+    default alliance)."""
+    out = []
+    for i, (objective, weight) in enumerate(objectives):
+        weight = settings["adversarial_weight"] if weight is None else weight
+        default = (objective, weight) == (
+            "adversarial",
+            settings["adversarial_weight"],
+        )
+        out.append(
+            {
+                "objective": objective,
+                "weight": float(weight),
+                "name": ALLIANCE if i == 0 else f"{ALLIANCE}_{objective}",
+                "checkpoint": (
+                    ALLIANCE
+                    if default
+                    else f"{ALLIANCE}_{objective}_w{weight:g}"
+                ),
+                "default": default,
+            }
+        )
+    return out
+
+
 def build_encoder(family, settings, seed):
     """A speaker encoder (`features -> embedding`) of `family`:
     `"resnet"` (thin ResNet-SE) or `"ecapa"` (small ECAPA-TDNN)."""
@@ -55,10 +87,20 @@ def train_classifier(family, feed, num_speakers, settings, seed, verbose):
     return classifier, common.plain_history(history)
 
 
-def train_alliance(base, feed, num_speakers, settings, seed, verbose):
+def train_alliance(
+    base,
+    feed,
+    num_speakers,
+    settings,
+    seed,
+    verbose,
+    objective="adversarial",
+    weight=None,
+):
     """Trains an ACoRL alliance (ECAPA family) against the frozen `base`
-    classifier's embedding; returns `(classifier, history)` where the
-    classifier is the alliance encoder with its cosine head."""
+    classifier with the complementarity `objective` at `weight` (None:
+    the settings' `adversarial_weight`); returns `(classifier, history)`
+    where the classifier is the alliance encoder with its cosine head."""
     from keras_acorl.speaker import train_speaker_alliance
 
     classifier, history = train_speaker_alliance(
@@ -67,8 +109,11 @@ def train_alliance(base, feed, num_speakers, settings, seed, verbose):
         feed,
         num_speakers,
         settings["epochs"],
-        adversarial_weight=settings["adversarial_weight"],
+        adversarial_weight=(
+            settings["adversarial_weight"] if weight is None else weight
+        ),
         verbose=2 if verbose else 0,
+        objective=objective,
         **_compile_kwargs(settings),
     )
     return classifier, common.plain_history(history)

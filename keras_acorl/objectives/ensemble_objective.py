@@ -3,6 +3,7 @@ import keras
 from keras_acorl.objectives.complementarity_objective import (
     ComplementarityObjective,
 )
+from keras_acorl.objectives.complementarity_objective import check_positive_real
 from keras_acorl.objectives.complementarity_objective import check_task_outputs
 from keras_acorl.objectives.conditional_adversarial_objective import (
     one_hot_labels,
@@ -25,6 +26,10 @@ class EnsembleObjective(ComplementarityObjective):
     with the alliance output's size; they may be precomputed
     (`model.precompute(x)`) in-sample, out-of-fold or on a split the bases
     never saw. Labels are sparse class indices, or one-hot / soft rows.
+    Outputs that are cosines (a `keras_acorl.speaker.CosineClassifier`
+    head, e.g. speaker models trained with the AAM-softmax loss) become
+    logits with `logit_scale` (the loss's `scale`): a softmax of raw
+    cosines in [-1, 1] is nearly uniform.
 
     Logs `objective_loss` (the weighted term) and `fused_loss` (the
     unweighted cross-entropy of the fused prediction).
@@ -32,6 +37,9 @@ class EnsembleObjective(ComplementarityObjective):
     Args:
         from_logits: bool. Whether the alliance's and the base models'
             outputs are logits (True) or probabilities. Defaults to True.
+        logit_scale: real number > 0. With `from_logits=True`, the
+            outputs are multiplied by it before the softmax. Defaults to
+            `1.0`.
         **kwargs: `keras.layers.Layer` keyword arguments, such as `name`.
 
     Example:
@@ -56,7 +64,7 @@ class EnsembleObjective(ComplementarityObjective):
     objective_name = "ensemble"
     base_quantity = "output"
 
-    def __init__(self, from_logits=True, **kwargs):
+    def __init__(self, from_logits=True, logit_scale=1.0, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(from_logits, bool):
             raise TypeError(
@@ -64,6 +72,7 @@ class EnsembleObjective(ComplementarityObjective):
                 f"from_logits={from_logits!r}"
             )
         self.from_logits = from_logits
+        self.logit_scale = check_positive_real(logit_scale, "logit_scale")
 
     def setup(self, model, target_dims, alliance_dim, output_dim):
         check_task_outputs(
@@ -81,7 +90,7 @@ class EnsembleObjective(ComplementarityObjective):
     def probabilities(self, outputs):
         outputs = keras.ops.cast(outputs, "float32")
         if self.from_logits:
-            return keras.ops.softmax(outputs, axis=-1)
+            return keras.ops.softmax(self.logit_scale * outputs, axis=-1)
         return outputs
 
     def compute(self, targets, output, factor, y, **kwargs):
@@ -99,4 +108,5 @@ class EnsembleObjective(ComplementarityObjective):
     def get_config(self):
         config = super().get_config()
         config["from_logits"] = self.from_logits
+        config["logit_scale"] = self.logit_scale
         return config

@@ -110,14 +110,22 @@ def train_speaker_alliance(
     epochs,
     adversarial_weight=0.5,
     verbose=0,
+    objective="adversarial",
     **compile_kwargs,
 ):
     """Trains `encoder` as an ACoRL alliance against frozen speaker models.
 
     A `keras_acorl.ComplementaryModel` with a `CosineClassifier` head and
-    the AAM-softmax loss; the adversaries predict each base model's
-    `"embedding"` layer, and `gradient_reversal_schedule=DANNRamp()` (its
-    length set by `GradientReversalScheduler()`) ramps the reversal up.
+    the AAM-softmax loss, and `gradient_reversal_schedule=DANNRamp()` (its
+    length set by `GradientReversalScheduler()`) that ramps the
+    complementarity term up. Objectives on representations (the default
+    `"adversarial"`: adversaries predict each base model's `"embedding"`
+    layer; `"conditional"`, `"independence"`) use the base models'
+    `"embedding"` layer; objectives on task outputs (`"ensemble"`,
+    `"input_gradient"`) use the base models' outputs, cosines to the same
+    training speakers as the alliance's (the base models must be
+    classifiers over them). `"ensemble"` fuses the softmax of the cosines
+    times the loss's `scale` (`EnsembleObjective(logit_scale=scale)`).
 
     Args:
         base_models: a trained speaker classifier (with an `"embedding"`
@@ -130,13 +138,18 @@ def train_speaker_alliance(
         adversarial_weight: float. Weight of the adversarial term.
             Defaults to `0.5`.
         verbose: `fit`'s verbosity. Defaults to 0.
+        objective: the complementarity objective: a name of
+            `keras_acorl.objectives.OBJECTIVES` or a
+            `keras_acorl.objectives.ComplementarityObjective`. Defaults to
+            `"adversarial"`.
         **compile_kwargs: `learning_rate`, `margin`, `scale` of
             `compile_speaker_model`.
 
     Returns:
         `(classifier, history)`: the alliance encoder with its trained
         cosine head (`ComplementaryModel.classifier`) and `fit`'s
-        `keras.callbacks.History` (with `adversary_fit_<i>`).
+        `keras.callbacks.History` (with `adversary_fit_<i>` for the
+        adversarial objectives, the objective's own logs otherwise).
     """
     from keras_acorl import ComplementaryModel
     from keras_acorl.callbacks import GradientReversalScheduler
@@ -145,11 +158,16 @@ def train_speaker_alliance(
     check_positive_int(epochs, "epochs")
     if not isinstance(base_models, (list, tuple)):
         base_models = [base_models]
+    objective = speaker_objective(objective, compile_kwargs.get("scale", 30.0))
+    representation = (
+        "embedding" if objective.base_quantity == "representation" else None
+    )
     model = ComplementaryModel(
         base_models=list(base_models),
         alliance=encoder,
         head=CosineClassifier(num_speakers, name="cosine"),
-        base_representation="embedding",
+        base_representation=representation,
+        objective=objective,
         adversarial_weight=adversarial_weight,
         gradient_reversal_schedule=DANNRamp(),
         name="acorl_speaker",
@@ -164,3 +182,26 @@ def train_speaker_alliance(
         callbacks=[GradientReversalScheduler()],
     )
     return model.classifier, history
+
+
+def speaker_objective(objective, scale):
+    """The `ComplementarityObjective` for a speaker alliance: `objective`'s
+    (a name or an instance); `"ensemble"` with `logit_scale=scale`, as the
+    speaker models output cosines. Refuses an ensemble objective that
+    reads the outputs as probabilities."""
+    from keras_acorl import objectives
+
+    if isinstance(objective, str) and objective == "ensemble":
+        return objectives.EnsembleObjective(logit_scale=scale)
+    objective = objectives.get(objective)
+    if isinstance(objective, objectives.EnsembleObjective) and not (
+        objective.from_logits
+    ):
+        raise ValueError(
+            "objective=EnsembleObjective(from_logits=False) cannot apply to "
+            "speaker models: their outputs are cosines in [-1, 1], not "
+            "probabilities. Use from_logits=True with logit_scale set to "
+            f"the loss's scale ({scale}), or objective='ensemble'. "
+            f"Received: objective={objective!r}"
+        )
+    return objective
