@@ -357,6 +357,67 @@ print(
 )
 
 """
+## A task with known headroom
+
+Before asking an objective to find what the bases lack, check that there
+is something to find: is there *any* partner of the base's size that fuses
+better with the base than an independent one? Two constructions gave none
+(a base that sees half of each digit; a two-view task). This one does,
+by construction (`benchmarks/headroom_task.py`):
+
+- the ten digit classes form five pairs (0, 1), (2, 3), ..., (8, 9);
+- the base is trained on labels that do not say which member of its pair
+  an image is: the target puts 1/2 on each member, the expected
+  cross-entropy of labels flipped to the pair mate half of the time. It
+  learns the pair and stays blind within it, so its errors are
+  structured and it is unsure exactly where it is wrong;
+- base and partners are one small MLP with a 3-unit embedding, so the
+  partner's capacity binds and what it spends it on matters;
+- the *ideal* partner is told what the base lacks: its loss is the
+  cross-entropy plus the cross-entropy of its pair's two logits. The
+  independent partner gets the clean cross-entropy; every objective gets
+  the clean labels and the frozen base, not the pairs.
+
+The base's targets:
+"""
+
+y_pairs = np.array([0, 3, 8])
+pair_mate = y_pairs ^ 1
+base_targets = (np.eye(10)[y_pairs] + np.eye(10)[pair_mate]) / 2
+print(base_targets[1])  # 1/2 on 3 and on its mate 2
+
+"""
+Measured on sklearn's digits (JAX, seeds 0-4, 30 epochs, the same initial
+weights and batch order for every partner, fusion by averaging
+probabilities; Δ: fused accuracy minus the independent partner's, points,
+mean [95% t-interval]). The base alone is 48.2 ± 6.3 % accurate and names
+the pair 94.2 ± 3.1 % of the time:
+
+| partner | own accuracy | fused | Δ fused | share of the headroom |
+|---|---|---|---|---|
+| independent | 81.2 ± 6.0 | 91.3 ± 1.5 | | |
+| ideal | 81.5 ± 9.3 | 93.2 ± 1.1 | +1.83 [+0.60, +3.07] | 100% |
+| `adversarial` | 48.6 ± 10.3 | 88.8 ± 3.8 | -2.56 [-7.56, +2.45] | < 0 |
+| `conditional` | 84.6 ± 7.9 | 91.3 ± 2.4 | +0.00 [-2.01, +2.01] | 0% |
+| `independence` | 63.7 ± 33.4 | 84.8 ± 15.9 | -6.50 [-26.3, +13.3] | < 0 |
+| `ensemble` | 85.3 ± 5.9 | 91.8 ± 1.5 | +0.44 [-0.13, +1.02] | 24% |
+| `input_gradient` | 85.8 ± 4.3 | 91.8 ± 1.1 | +0.50 [-0.60, +1.60] | 27% |
+
+(objectives at `ComplementaryModel`'s default weight 1.0, no schedule).
+So the headroom is real but small: +1.8 points, its interval above 0 but
+under the 2 points the issue asked for, and it exists only because the
+partner is starved of capacity (with an 8-unit embedding the independent
+partner is already 95 % accurate and fused within a point of the base's
+pair ceiling). The ideal partner is not more accurate on its own: it is
+right in different places. No objective recovers half of it: `ensemble`
+and `input_gradient` recover about a quarter (intervals contain 0), the
+conditional adversary nothing, and the adversarial and CKA penalties hurt
+(the latter collapsed the partner on one seed). Even when the base's
+blind spot is visible on its training outputs, these objectives do not
+find it unaided.
+
+"""
+"""
 ## What to take away
 
 - Independently trained models are largely redundant: high CKA to each
@@ -383,8 +444,9 @@ print(
   independent members, a bag of fold models or a distilled ensemble are
   the safer use of the compute. No task constructed so far (a base that
   sees half of each digit, a two-view task) gave any partner fusion
-  headroom over an independent one; a headroom task (a base trained with
-  label noise or on shifted inputs) has not been measured yet.
+  headroom over an independent one; a base blind within pairs of classes
+  gives +1.8 points of headroom with a capacity-starved partner, of which
+  the best objectives recover about a quarter (section above).
 
 The same comparison runs from the command line, with a fair protocol:
 the new models get the first base's architecture, every labeled model
