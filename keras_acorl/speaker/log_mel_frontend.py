@@ -132,16 +132,26 @@ class LogMelFrontend(keras.layers.Layer):
         # torch's export tracing. Here the frames are cut by a strided
         # convolution whose kernel is the windowed real DFT (cosine and
         # sine columns), an exact STFT up to float rounding that every
-        # exporter and runtime supports with a dynamic length; the
-        # reflect padding gathers fixed positions from both ends.
+        # exporter and runtime supports with a dynamic length. The reflect
+        # padding is one gather: padded position q takes sample
+        # |i| - 2 * max(-j, 0), where i = q - pad counts from the first
+        # sample and j = length - 1 - i (the reverse of i) from the last.
+        # The positions come from a cumulative sum over the zero-padded
+        # signal, never from the length as a number, and no tensors are
+        # concatenated: jax2onnx miscomputes both over a symbolic length.
         waveforms = keras.ops.cast(inputs, "float32")
         pad = self.fft_length // 2
-        positions = np.arange(pad, 0, -1)  # Reflect: x[pad], ..., x[1].
-        left = keras.ops.take(waveforms, positions, axis=1)
-        right = keras.ops.take(
-            keras.ops.flip(waveforms, axis=1), positions[::-1], axis=1
+        zero_padded = keras.ops.pad(waveforms[:1], ((0, 0), (pad, pad)))
+        from_first = (
+            keras.ops.cumsum(keras.ops.ones_like(zero_padded[0], "int32"))
+            - 1
+            - pad
         )
-        padded = keras.ops.concatenate([left, waveforms, right], axis=1)
+        from_last = keras.ops.flip(from_first, axis=0)
+        positions = keras.ops.abs(from_first) - 2 * keras.ops.maximum(
+            -from_last, 0
+        )
+        padded = keras.ops.take(waveforms, positions, axis=1)
         spectrum = keras.ops.conv(
             keras.ops.expand_dims(padded, -1),
             keras.ops.convert_to_tensor(self.dft_kernel),
