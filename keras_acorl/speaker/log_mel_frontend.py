@@ -1,4 +1,5 @@
 import keras
+import numpy as np
 
 from keras_acorl.speaker.log_mel import check_frame_arguments
 
@@ -18,7 +19,10 @@ class LogMelFrontend(keras.layers.Layer):
 
     `keras.layers.MelSpectrogram`'s own decibel scaling is not used: its
     `top_db` clipping takes the maximum over the whole batch, so one
-    utterance's features would depend on the others.
+    utterance's features would depend on the others. Nor is its STFT
+    (`keras.ops.stft`): the layer computes the same spectrum with a
+    strided convolution by a windowed DFT matrix, so that every exporter
+    can trace it for any input length (see `call`).
 
     Args:
         sample_rate: int. Sample rate of the input in Hz. Defaults to
@@ -90,19 +94,27 @@ class LogMelFrontend(keras.layers.Layer):
         self.max_freq = None if max_freq is None else float(max_freq)
         self.floor = float(floor)
         self.mean_normalize = mean_normalize
-        self.mel_spectrogram = keras.layers.MelSpectrogram(
+        # Keras' HTK mel filterbank, `(fft_length // 2 + 1, num_mel_bins)`:
+        # the weights `keras.layers.MelSpectrogram` applies.
+        mel = keras.layers.MelSpectrogram(
             fft_length=fft_length,
             sequence_stride=frame_step,
             sequence_length=frame_length,
-            window="hann",
             sampling_rate=sample_rate,
             num_mel_bins=num_mel_bins,
             min_freq=self.min_freq,
             max_freq=self.max_freq,
-            power_to_db=False,
-            mag_exp=2.0,
-            name="mel_spectrogram",
         )
+        self.mel_weights = keras.ops.convert_to_numpy(
+            mel.linear_to_mel_weight_matrix(
+                num_mel_bins=num_mel_bins,
+                num_spectrogram_bins=fft_length // 2 + 1,
+                sampling_rate=sample_rate,
+                lower_edge_hertz=mel.min_freq,
+                upper_edge_hertz=mel.max_freq,
+            )
+        ).astype("float32")
+        self.dft_kernel = _windowed_dft_kernel(frame_length, fft_length)
 
     def build(self, input_shape):
         if len(input_shape) != 2:
@@ -113,9 +125,44 @@ class LogMelFrontend(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
-        inputs = keras.ops.cast(inputs, "float32")
-        # (batch, mels, frames) -> (batch, frames, mels).
-        mel = keras.ops.transpose(self.mel_spectrogram(inputs), (0, 2, 1))
+        # The centred, Hann-windowed power spectrum of `keras.ops.stft`
+        # (librosa's `center=True`, reflect padding), without an FFT op:
+        # tf2onnx cannot convert TensorFlow's RFFT, and the reflect
+        # padding of `ops.stft` needs a static length under JAX's and
+        # torch's export tracing. Here the frames are cut by a strided
+        # convolution whose kernel is the windowed real DFT (cosine and
+        # sine columns), an exact STFT up to float rounding that every
+        # exporter and runtime supports with a dynamic length. The reflect
+        # padding is one gather: padded position q takes sample
+        # |i| - 2 * max(-j, 0), where i = q - pad counts from the first
+        # sample and j = length - 1 - i (the reverse of i) from the last.
+        # The positions come from a cumulative sum over the zero-padded
+        # signal, never from the length as a number, and no tensors are
+        # concatenated: jax2onnx miscomputes both over a symbolic length.
+        waveforms = keras.ops.cast(inputs, "float32")
+        pad = self.fft_length // 2
+        zero_padded = keras.ops.pad(waveforms[:1], ((0, 0), (pad, pad)))
+        from_first = (
+            keras.ops.cumsum(keras.ops.ones_like(zero_padded[0], "int32"))
+            - 1
+            - pad
+        )
+        from_last = keras.ops.flip(from_first, axis=0)
+        positions = keras.ops.abs(from_first) - 2 * keras.ops.maximum(
+            -from_last, 0
+        )
+        padded = keras.ops.take(waveforms, positions, axis=1)
+        spectrum = keras.ops.conv(
+            keras.ops.expand_dims(padded, -1),
+            keras.ops.convert_to_tensor(self.dft_kernel),
+            strides=self.frame_step,
+            padding="valid",
+        )  # (batch, frames, 2 * (fft_length // 2 + 1)): real, imaginary.
+        real, imaginary = keras.ops.split(spectrum, 2, axis=-1)
+        power = keras.ops.square(real) + keras.ops.square(imaginary)
+        mel = keras.ops.matmul(
+            power, keras.ops.convert_to_tensor(self.mel_weights)
+        )
         features = keras.ops.log(mel + self.floor)
         if self.mean_normalize:
             features = features - keras.ops.mean(
@@ -144,3 +191,25 @@ class LogMelFrontend(keras.layers.Layer):
             }
         )
         return config
+
+
+def _windowed_dft_kernel(frame_length, fft_length):
+    """Conv kernel `(fft_length, 1, 2 * bins)` of the STFT `keras.ops.stft`
+    computes: a periodic Hann window of `frame_length` centred in
+    `fft_length` samples, times the cosine (real part) and minus sine
+    (imaginary part) of the `bins = fft_length // 2 + 1` real-DFT
+    frequencies, computed in float64."""
+    left = (fft_length - frame_length) // 2
+    window = np.zeros(fft_length)
+    n = np.arange(frame_length)
+    window[left : left + frame_length] = 0.5 - 0.5 * np.cos(
+        2.0 * np.pi * n / frame_length
+    )
+    # n * k mod fft_length keeps the angles exact before the float64 trig.
+    turns = np.outer(np.arange(fft_length), np.arange(fft_length // 2 + 1))
+    angles = 2.0 * np.pi * (turns % fft_length) / fft_length
+    kernel = np.concatenate(
+        [window[:, None] * np.cos(angles), -window[:, None] * np.sin(angles)],
+        axis=1,
+    )
+    return kernel[:, None, :].astype("float32")
