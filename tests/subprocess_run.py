@@ -6,6 +6,7 @@ child gets the same interpreter, `KERAS_BACKEND` and `PYTHONPATH` (the
 checkout under test first).
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -89,6 +90,44 @@ def run_python(args, timeout=900, check=True):
     if check and process.returncode != 0:
         pytest.fail(failure_message(args, process), pytrace=False)
     return process
+
+
+# The end-to-end CLI tests check what the CLI computes and writes, not
+# graph tracing: the models' own tests train them traced (e.g.
+# test_speaker_zoo.py). On TensorFlow, tracing (and XLA compiling) the
+# train, predict and attribution functions of a handful of steps was about
+# four fifths of their CPU time: `reproduce speaker --quick` took 118 s
+# traced and 25 s with the functions run eagerly.
+EAGER_CLI = (
+    "import sys, tensorflow as tf; tf.config.run_functions_eagerly(True); "
+    "from keras_acorl.cli.main import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def run_cli(argv, **kwargs):
+    """Runs `keras-acorl *argv` in a child process on this test's
+    backend (see `run_python` for `kwargs`), with TensorFlow functions run
+    eagerly (see `EAGER_CLI`)."""
+    if keras.backend.backend() == "tensorflow":
+        return run_python(["-c", EAGER_CLI, *argv], **kwargs)
+    return run_python(["-m", "keras_acorl.cli.main", *argv], **kwargs)
+
+
+@contextlib.contextmanager
+def eager_tensorflow():
+    """Runs TensorFlow functions eagerly inside the block (on TensorFlow;
+    nothing otherwise), as `run_cli` does in its child."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    before = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(before)
 
 
 def failure_message(args, process):

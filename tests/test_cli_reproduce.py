@@ -12,7 +12,9 @@ from keras_acorl.cli import reproduce_image
 from keras_acorl.cli.checkpoints import config_hash
 from keras_acorl.cli.main import build_parser
 from keras_acorl.cli.main import main
+from tests.subprocess_run import eager_tensorflow
 from tests.subprocess_run import failure_message
+from tests.subprocess_run import run_cli
 from tests.subprocess_run import run_python
 
 ROWS = (
@@ -48,9 +50,10 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     # The first run trains every model: in a child process, so a native
     # crash in a backend kernel fails this test only (with its signal).
     # The resume run (one small CNN) stays in this process, which saves
-    # the child's start-up (imports) time.
+    # the child's start-up (imports) time; both run TensorFlow functions
+    # eagerly (see `run_cli`).
     argv = [*QUICK, "--output-dir", str(output_dir)]
-    out = run_python(["-m", "keras_acorl.cli.main", *argv]).stdout
+    out = run_cli(argv).stdout
     assert "[1/9] seed 0: base model base_cnn_narrow" in out
     assert "growing ensemble: member 2 against the frozen members 1..1" in out
     assert "reusing" not in out and "| ACoRL fusion" in out
@@ -135,7 +138,8 @@ def test_reproduce_image_quick_and_resume(tmp_path, capsys):
     # reuses the rest, retrains the student and gives the same results.
     os.remove(config_dir / "seed_0" / "student.keras")
     (config_dir / "seed_0" / "student.partial.keras").write_bytes(b"PK\x03")
-    assert main(argv) == 0
+    with eager_tensorflow():
+        assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("reusing ") == 6
     assert "saved " in out and "student.keras" in out

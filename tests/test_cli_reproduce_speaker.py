@@ -12,7 +12,8 @@ from keras_acorl.speaker import embed_utterances
 from keras_acorl.speaker import equal_error_rate
 from keras_acorl.speaker import min_dcf
 from keras_acorl.speaker import score_trials
-from tests.subprocess_run import run_python
+from tests.subprocess_run import eager_tensorflow
+from tests.subprocess_run import run_cli
 from tests.test_synthetic_speakers import needs_synthesizers
 
 ROWS = (
@@ -42,7 +43,7 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     # crash in a backend kernel fails this test only (with its signal).
     # The second run only loads and scores: in this process, which saves
     # the child's start-up (imports) time.
-    out = run_python(["-m", "keras_acorl.cli.main", *argv]).stdout
+    out = run_cli(argv).stdout
     assert "reusing" not in out and "| ACoRL fusion" in out
     report = (output_dir / "report.md").read_text()
     for row in ROWS:
@@ -74,35 +75,37 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     cka = comparison["linear_cka"][0][2]
     assert cka == pytest.approx(first["runs"][0]["cka"]["alliance"])
 
-    # A second run reuses every model (and the corpus) and agrees.
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert out.count("reusing") == 3 and "skipping generation" in out
-    second = json.loads((output_dir / "results.json").read_text())
-    for row, values in second["runs"][0]["metrics"].items():
-        assert values == pytest.approx(metrics[row])
+    # Both in this process, with TensorFlow functions eager as in the child.
+    with eager_tensorflow():
+        # A second run reuses every model (and the corpus) and agrees.
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert out.count("reusing") == 3 and "skipping generation" in out
+        second = json.loads((output_dir / "results.json").read_text())
+        for row, values in second["runs"][0]["metrics"].items():
+            assert values == pytest.approx(metrics[row])
 
-    # The one-pass scoring agrees with scoring each model on its own, and
-    # the embedding fusion is the mean of the members' cosines.
-    settings = reproduce_speaker.SETTINGS["quick"]
-    data = reproduce_speaker._load_data(str(corpus_dir), settings, False)
-    (config_dir,) = (output_dir / "checkpoints").iterdir()
-    alone = {}
-    for name in ("base", "alliance"):
-        classifier = keras.saving.load_model(
-            config_dir / "seed_0" / f"{name}.keras", compile=False
-        )
-        encoder = keras.Model(
-            classifier.input, classifier.get_layer("embedding").output
-        )
-        embeddings = embed_utterances(encoder, data["test"])
-        alone[name], labels = score_trials(data["test_trials"], embeddings)
-    alone["acorl_fusion"] = (alone["base"] + alone["alliance"]) / 2
-    for name, scores in alone.items():
-        eer = equal_error_rate(scores, labels)[0]
-        assert eer == pytest.approx(metrics[name]["eer"])
-        dcf = min_dcf(scores, labels, p_target=0.01)[0]
-        assert dcf == pytest.approx(metrics[name]["min_dcf_0.01"])
+        # The one-pass scoring agrees with scoring each model on its own, and
+        # the embedding fusion is the mean of the members' cosines.
+        settings = reproduce_speaker.SETTINGS["quick"]
+        data = reproduce_speaker._load_data(str(corpus_dir), settings, False)
+        (config_dir,) = (output_dir / "checkpoints").iterdir()
+        alone = {}
+        for name in ("base", "alliance"):
+            classifier = keras.saving.load_model(
+                config_dir / "seed_0" / f"{name}.keras", compile=False
+            )
+            encoder = keras.Model(
+                classifier.input, classifier.get_layer("embedding").output
+            )
+            embeddings = embed_utterances(encoder, data["test"])
+            alone[name], labels = score_trials(data["test_trials"], embeddings)
+        alone["acorl_fusion"] = (alone["base"] + alone["alliance"]) / 2
+        for name, scores in alone.items():
+            eer = equal_error_rate(scores, labels)[0]
+            assert eer == pytest.approx(metrics[name]["eer"])
+            dcf = min_dcf(scores, labels, p_target=0.01)[0]
+            assert dcf == pytest.approx(metrics[name]["min_dcf_0.01"])
 
 
 def test_objectives_argument_and_alliance_names(capsys):
