@@ -26,6 +26,8 @@ ROWS = (
     "| ACoRL fusion, logistic (dev-fitted)",
 )
 
+ALLIANCE_ROWS = ("alliance", "acorl_fusion", "acorl_fusion_lr")
+
 
 @needs_synthesizers
 def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
@@ -43,11 +45,18 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     # crash in a backend kernel fails this test only (with its signal).
     # The second run only loads and scores: in this process, which saves
     # the child's start-up (imports) time.
-    out = run_cli(argv).stdout
+    # The first run also trains a second alliance (`--objectives`); the
+    # second run, without `--objectives`, reuses the default one.
+    objectives = ["--objectives", "adversarial,ensemble=1.0"]
+    out = run_cli([*argv, *objectives]).stdout
     assert "reusing" not in out and "| ACoRL fusion" in out
     report = (output_dir / "report.md").read_text()
     for row in ROWS:
         assert row in report
+    assert "| ACoRL fusion, ensemble 1 (base + alliance) | " in report
+    assert "## Complementarity objectives side by side" in report
+    assert "| independent (traditional fusion) | " in report
+    assert "| adversarial 0.5 | " in report and "| ensemble 1 | " in report
     pngs = ["det_curves.png", "training_curves.png"]
     pngs += [
         f"complementarity_{name}.png"
@@ -62,7 +71,22 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
     first = json.loads((output_dir / "results.json").read_text())
     assert first["config"]["backend"] == keras.backend.backend()
     metrics = first["runs"][0]["metrics"]
-    assert set(metrics) == set(speaker_scoring.ROWS)
+    ensemble_rows = {f"{row}_ensemble" for row in ALLIANCE_ROWS}
+    assert set(metrics) == set(speaker_scoring.ROWS) | ensemble_rows
+    assert "fused_loss" in first["runs"][0]["histories"]["alliance_ensemble"]
+    # The side-by-side differences: alliance minus independent, per seed.
+    paired = first["paired"]["alliance_ensemble"]
+    assert paired["objective"] == "ensemble" and paired["weight"] == 1.0
+    fused = metrics["acorl_fusion_ensemble"]["eer"]
+    assert paired["fused_eer"] == [
+        pytest.approx(fused - metrics["traditional_fusion"]["eer"])
+    ]
+    both_wrong = first["runs"][0]["both_wrong"]
+    assert paired["both_wrong"] == [
+        pytest.approx(
+            both_wrong["alliance_ensemble"] - both_wrong["independent"]
+        )
+    ]
     base_eer = 100 * metrics["base"]["eer"]
     assert f"| base (thin ResNet-SE) | {base_eer:.2f} ± 0.00 |" in report
     assert "adversary_fit_0" in first["runs"][0]["histories"]["alliance"]
@@ -81,7 +105,10 @@ def test_reproduce_speaker_quick_resume_and_scores(tmp_path, capsys):
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert out.count("reusing") == 3 and "skipping generation" in out
+        report = (output_dir / "report.md").read_text()
+        assert "objectives side by side" not in report
         second = json.loads((output_dir / "results.json").read_text())
+        assert set(second["runs"][0]["metrics"]) == set(speaker_scoring.ROWS)
         for row, values in second["runs"][0]["metrics"].items():
             assert values == pytest.approx(metrics[row])
 

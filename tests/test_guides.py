@@ -5,6 +5,8 @@ import runpy
 
 import pytest
 
+from tests.subprocess_run import eager_tensorflow
+
 GUIDES = sorted((pathlib.Path(__file__).parent.parent / "guides").glob("*.py"))
 HEADER_FIELDS = (
     "Title:",
@@ -14,6 +16,12 @@ HEADER_FIELDS = (
     "Description:",
     "Accelerator:",
 )
+
+# These guides run with TensorFlow functions eager: the speaker guide trains
+# and scores what test_speaker_zoo.py trains and scores traced, and on
+# TensorFlow tracing its few steps was most of its CPU time (see
+# `tests.subprocess_run.run_cli`).
+EAGER_ON_TENSORFLOW = ("speaker_verification_fusion.py",)
 
 
 @pytest.mark.backend_free
@@ -36,4 +44,8 @@ def test_guide_header(path):
 def test_guide_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_ACORL_QUICK", "1")
     monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(path), run_name="__main__")
+    if path.name in EAGER_ON_TENSORFLOW:
+        with eager_tensorflow():
+            runpy.run_path(str(path), run_name="__main__")
+    else:
+        runpy.run_path(str(path), run_name="__main__")
