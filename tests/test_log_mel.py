@@ -81,3 +81,8 @@ def test_bad_arguments():
         log_mel_spectrogram(np.zeros((2, 800), "float32"))
     with pytest.raises(ValueError, match=r"\(batch, samples\)"):
         LogMelFrontend()(np.zeros((2, 800, 1), "float32"))
+    # Too short to reflect fft_length // 2 samples at each end: JAX's
+    # gather would clamp the positions and return numbers.
+    with pytest.raises(ValueError, match="longer than fft_length // 2 = 256"):
+        LogMelFrontend()(np.zeros((1, 256), "float32"))
+    assert LogMelFrontend()(np.zeros((1, 257), "float32")).shape == (1, 2, 80)

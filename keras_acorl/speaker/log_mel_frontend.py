@@ -139,8 +139,18 @@ class LogMelFrontend(keras.layers.Layer):
         # The positions come from a cumulative sum over the zero-padded
         # signal, never from the length as a number, and no tensors are
         # concatenated: jax2onnx miscomputes both over a symbolic length.
-        waveforms = keras.ops.cast(inputs, "float32")
         pad = self.fft_length // 2
+        samples = inputs.shape[-1]
+        # Only a static length can be checked here (an exporter's symbolic
+        # length is not an int); a shorter waveform would be reflected
+        # past its ends, which JAX's gather silently clamps.
+        if isinstance(samples, int) and samples <= pad:
+            raise ValueError(
+                "LogMelFrontend needs waveforms longer than fft_length // 2 "
+                f"= {pad} samples (the centred frames reflect that many "
+                f"samples at each end). Received {samples} samples."
+            )
+        waveforms = keras.ops.cast(inputs, "float32")
         zero_padded = keras.ops.pad(waveforms[:1], ((0, 0), (pad, pad)))
         from_first = (
             keras.ops.cumsum(keras.ops.ones_like(zero_padded[0], "int32"))
