@@ -10,9 +10,16 @@ from keras_acorl.speaker.additive_angular_margin_loss import (
 from keras_acorl.speaker.cosine_classifier import CosineClassifier
 from keras_acorl.speaker.speaker_classifier import speaker_classifier
 
+# The AAM-softmax logit scale of `compile_speaker_model` (WeSpeaker's).
+DEFAULT_SCALE = 30.0
+
 
 def compile_speaker_model(
-    model, learning_rate=2e-3, decay_steps=None, margin=0.2, scale=30.0
+    model,
+    learning_rate=2e-3,
+    decay_steps=None,
+    margin=0.2,
+    scale=DEFAULT_SCALE,
 ):
     """Compiles `model` with Adam and `AdditiveAngularMarginLoss`.
 
@@ -158,7 +165,9 @@ def train_speaker_alliance(
     check_positive_int(epochs, "epochs")
     if not isinstance(base_models, (list, tuple)):
         base_models = [base_models]
-    objective = speaker_objective(objective, compile_kwargs.get("scale", 30.0))
+    objective = speaker_objective(
+        objective, compile_kwargs.get("scale", DEFAULT_SCALE)
+    )
     representation = (
         "embedding" if objective.base_quantity == "representation" else None
     )
